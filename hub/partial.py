@@ -1,0 +1,111 @@
+"""Partial results: what validating a slice of rows found, and how two slices merge.
+
+``Partial`` is a monoid (``Partial()`` is the identity, ``merge`` is associative when the right
+operand's rows follow the left's), so the same fold runs per batch, per thread and per Dask
+partition. Counts are exact; ``detail`` keeps the first ``cap`` items in row order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.report import ColumnErrors, ErrorItem, TopValue
+
+FIRST_ROWS = 3  # first rows kept per failing value
+TOP_VALUES = 5  # failing values listed per column
+MAX_TRACKED_VALUES = 50_000  # distinct failing values counted per column (bounds memory)
+
+
+@dataclass
+class ValueStat:
+    input: Any
+    count: int
+    first_rows: list[int]
+
+
+@dataclass
+class Partial:
+    """Aggregates over a contiguous run of rows; ``detail`` is capped at ``cap`` (None: no cap)."""
+
+    cap: int | None = None
+    rows: int = 0
+    invalid_rows: int = 0
+    error_count: int = 0
+    by_type: dict[str, Counter[str]] = field(default_factory=dict)
+    values: dict[str, dict[str, ValueStat]] = field(default_factory=dict)
+    detail: list[ErrorItem] = field(default_factory=list)
+    dropped: int = 0  # detail items not kept because of the cap
+
+    @property
+    def room(self) -> int | None:
+        """How many more detail items fit (None: unlimited)."""
+        return None if self.cap is None else max(self.cap - len(self.detail), 0)
+
+    def count_value(self, column: str, types: list[str], value: Any, n: int,
+                    first_rows: list[int]) -> None:
+        """Record ``n`` cells of ``column`` holding ``value``, each failing with ``types``."""
+        self.error_count += n * len(types)
+        counter = self.by_type.setdefault(column, Counter())
+        for error_type in types:
+            counter[error_type] += n
+        self._count_input(column, value, n, first_rows)
+
+    def count_dataset_error(self, item: ErrorItem, column: str | None) -> None:
+        """A dataset-level error (a missing column, the row count): counted and listed first."""
+        self.error_count += 1
+        if column is not None:
+            self.by_type.setdefault(column, Counter())[item.type] += 1
+        self.add_detail([item], 1)
+
+    def _count_input(self, column: str, value: Any, n: int, first_rows: list[int]) -> None:
+        table = self.values.setdefault(column, {})
+        key = _value_key(value)
+        stat = table.get(key)
+        if stat is None:
+            if len(table) >= MAX_TRACKED_VALUES:
+                return
+            table[key] = ValueStat(value, n, sorted(first_rows)[:FIRST_ROWS])
+            return
+        stat.count += n
+        if len(stat.first_rows) < FIRST_ROWS:
+            stat.first_rows = sorted({*stat.first_rows, *first_rows})[:FIRST_ROWS]
+
+    def add_detail(self, items: list[ErrorItem], total: int) -> None:
+        """Append items (already in row order) of a slice that had ``total`` items in all."""
+        room = self.room
+        keep = items if room is None else items[:room]
+        self.detail.extend(keep)
+        self.dropped += total - len(keep)
+
+    def merge(self, later: Partial) -> Partial:
+        """Fold ``later`` (rows after ours) into this partial, in place, and return it."""
+        self.rows += later.rows
+        self.invalid_rows += later.invalid_rows
+        self.error_count += later.error_count
+        for column, counter in later.by_type.items():
+            self.by_type.setdefault(column, Counter()).update(counter)
+        for column, table in later.values.items():
+            for stat in table.values():
+                self._count_input(column, stat.input, stat.count, stat.first_rows)
+        self.add_detail(later.detail, len(later.detail) + later.dropped)
+        return self
+
+    def errors_by_column(self) -> dict[str, ColumnErrors]:
+        out: dict[str, ColumnErrors] = {}
+        for column, counter in self.by_type.items():
+            stats = sorted(self.values.get(column, {}).values(),
+                           key=lambda s: (-s.count, s.first_rows[:1]))
+            out[column] = ColumnErrors(
+                errors=sum(counter.values()),
+                by_type=dict(counter.most_common()),
+                top_values=[TopValue(input=s.input, count=s.count, first_rows=s.first_rows)
+                            for s in stats[:TOP_VALUES]],
+            )
+        return out
+
+
+def _value_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

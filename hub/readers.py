@@ -1,0 +1,213 @@
+"""Open CSV or Parquet and yield Arrow record batches with their row offset and physical lines.
+
+Memory stays bounded by the batch size: nothing here holds the whole file.
+CSV cells arrive as strings (Pydantic decides what they mean); Parquet columns keep their types.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hub.errors import UnreadableInput, UnsupportedFormat
+
+CSV_BLOCK_SIZE = 16 << 20
+PARQUET_BATCH_ROWS = 128 * 1024
+FORMATS = ("csv", "parquet")
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass
+class Batch:
+    """A slice of the input: ``offset`` is the 0-based index of its first data row."""
+
+    data: pa.RecordBatch
+    offset: int
+    lines: np.ndarray | None  # 1-based physical line where each row starts (CSV only)
+
+
+@dataclass
+class Source:
+    """A file on disk to validate, under the name the user knows it by."""
+
+    path: Path
+    name: str
+    format: str
+    bytes: int
+    _sha: _Hasher | None = field(default=None, repr=False)
+
+    def sha256(self) -> str | None:
+        return self._sha.result() if self._sha else None
+
+
+class _Hasher:
+    """Hash the file on a background thread: hashlib releases the GIL on large buffers."""
+
+    def __init__(self, path: Path) -> None:
+        self._digest: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        h = hashlib.sha256()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(4 << 20):
+                    h.update(chunk)
+            self._digest = h.hexdigest()
+        except OSError:
+            self._digest = None
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._digest
+
+
+def detect_format(path: Path, declared: str | None = None) -> str:
+    """Declared format wins, then the extension, then the file's magic bytes."""
+    if declared:
+        if declared not in FORMATS:
+            raise UnsupportedFormat(f"{path.name}: unsupported format {declared!r} (csv, parquet)")
+        return declared
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
+    if head == _PARQUET_MAGIC:
+        return "parquet"
+    raise UnsupportedFormat(
+        f"{path.name}: cannot tell the format from the name; use .csv or .parquet"
+    )
+
+
+def open_source(path: Path | str, *, name: str | None = None, fmt: str | None = None,
+                hash_content: bool = True) -> Source:
+    """Check the file exists and is readable, and settle its format."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableInput(f"{p}: no such file") from None
+    except OSError as exc:
+        raise UnreadableInput(f"{p}: {exc.strerror or exc}") from None
+    if p.is_dir():
+        raise UnreadableInput(f"{p}: is a directory, not a file")
+    fmt = detect_format(p, fmt)
+    return Source(path=p, name=name or p.name, format=fmt, bytes=size,
+                  _sha=_Hasher(p) if hash_content else None)
+
+
+def read_header(path: Path) -> list[str]:
+    """The first CSV record, decoded as UTF-8 (BOM removed)."""
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as fh:
+            first = next(csv.reader(fh), None)
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(f"{path.name}: header is not valid UTF-8 ({exc.reason})") from None
+    except csv.Error as exc:
+        raise UnreadableInput(f"{path.name}: line 1: {exc}") from None
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
+    return list(first) if first else []
+
+
+def _embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
+    """Per row, how many line breaks hide inside its quoted cells (None when there are none)."""
+    total: np.ndarray | None = None
+    for col in batch.columns:
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        counts = pc.count_substring(col, "\n")
+        if pc.max(counts).as_py() in (None, 0):
+            continue
+        arr = counts.fill_null(0).to_numpy(zero_copy_only=False)
+        total = arr if total is None else total + arr
+    return total
+
+
+def iter_csv(source: Source, header: list[str], null_tokens: tuple[str, ...] = ()
+             ) -> Iterator[Batch]:
+    from pyarrow import csv as pacsv
+
+    read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True)
+    parse_options = pacsv.ParseOptions(newlines_in_values=True)
+    convert_options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=["", *null_tokens],
+    )
+    try:
+        reader = pacsv.open_csv(source.path, read_options=read_options,
+                                parse_options=parse_options, convert_options=convert_options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
+    offset = 0
+    next_line = 2  # the header is line 1
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
+        n = batch.num_rows
+        extra = _embedded_newlines(batch)
+        lines = np.arange(next_line, next_line + n, dtype=np.int64)
+        if extra is not None:
+            shift = np.concatenate(([0], np.cumsum(extra)[:-1]))
+            lines = lines + shift
+            next_line = int(lines[-1] + extra[-1] + 1) if n else next_line
+        else:
+            next_line += n
+        yield Batch(batch, offset, lines)
+        offset += n
+
+
+def iter_parquet(source: Source) -> tuple[list[str], Iterator[Batch]]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(source.path)
+        names = list(pf.schema_arrow.names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise UnreadableInput(f"{source.name}: not a readable Parquet file ({_arrow_reason(exc)})"
+                              ) from None
+
+    def batches() -> Iterator[Batch]:
+        offset = 0
+        try:
+            for rb in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                yield Batch(rb, offset, None)
+                offset += rb.num_rows
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
+
+    return names, batches()
+
+
+def _arrow_reason(exc: BaseException) -> str:
+    """Arrow's messages can span lines; a user gets the first one."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def sniff_text(path: Path, size: int = 4096) -> str:
+    """A decoded peek at the start of a file, for error messages."""
+    with path.open("rb") as fh:
+        return io.TextIOWrapper(io.BytesIO(fh.read(size)), errors="replace").read()

@@ -1,0 +1,173 @@
+"""Schema discovery: a folder of Python modules, one Pydantic model each, named by file stem.
+
+Modules are loaded by file path (never installed), one at a time, so a broken module is
+reported by name and the others still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+
+from hub.errors import SchemaLoadError, SchemaNotFound
+from hub.rules import DatasetRules, Unique
+
+
+@dataclass(frozen=True)
+class SchemaEntry:
+    """A loaded schema: its model, its dataset rules and the fingerprint that names its version."""
+
+    name: str
+    model: type[BaseModel]
+    rules: DatasetRules
+    fingerprint: str
+    path: Path | None = None
+    version: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """JSON Schema plus dataset rules: what ``GET /schemas/{name}`` answers."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "fingerprint": self.fingerprint,
+            "json_schema": self.model.model_json_schema(),
+            "rules": self.rules.as_dict(),
+        }
+
+
+def _unique_columns(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, Unique) or m is Unique for m in info.metadata)
+    )
+
+
+def rules_of(model: type[BaseModel]) -> DatasetRules:
+    """Merge the class-level ``dvh_rules`` with ``Unique()`` markers found on fields."""
+    declared = getattr(model, "dvh_rules", None) or DatasetRules()
+    if not isinstance(declared, DatasetRules):
+        raise SchemaLoadError(f"{model.__name__}.dvh_rules must be a hub.rules.DatasetRules")
+    marked = _unique_columns(model)
+    unique = tuple(dict.fromkeys((*declared.unique, *marked)))
+    return DatasetRules(
+        primary_key=tuple(declared.primary_key),
+        unique=unique,
+        min_rows=declared.min_rows,
+        max_rows=declared.max_rows,
+        null_tokens=tuple(declared.null_tokens),
+    )
+
+
+def fingerprint(model: type[BaseModel], rules: DatasetRules) -> str:
+    """A hash of what the contract *says* (JSON Schema plus rules), not of how the file looks."""
+    payload = {"json_schema": model.model_json_schema(), "rules": rules.as_dict()}
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def entry_for(name: str, model: type[BaseModel], *, path: Path | None = None,
+              version: str | None = None) -> SchemaEntry:
+    rules = rules_of(model)
+    return SchemaEntry(name=name, model=model, rules=rules,
+                       fingerprint=fingerprint(model, rules), path=path, version=version)
+
+
+def _pick_model(module: ModuleType, name: str) -> type[BaseModel]:
+    chosen = getattr(module, "__schema__", None)
+    if chosen is not None:
+        if isinstance(chosen, str):
+            chosen = getattr(module, chosen, None)
+        if inspect.isclass(chosen) and issubclass(chosen, BaseModel):
+            return chosen
+        raise SchemaLoadError(f"schema {name!r}: __schema__ does not name a Pydantic model")
+    models = [
+        obj for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, BaseModel) and obj is not BaseModel
+        and obj.__module__ == module.__name__
+    ]
+    if len(models) == 1:
+        return models[0]
+    if not models:
+        raise SchemaLoadError(f"schema {name!r}: the module defines no Pydantic model")
+    names = ", ".join(sorted(m.__name__ for m in models))
+    raise SchemaLoadError(
+        f"schema {name!r}: the module defines several models ({names}); "
+        "set __schema__ to the one to enforce"
+    )
+
+
+def _import_path(name: str, path: Path) -> ModuleType:
+    module_name = f"dvh_schema_{name}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SchemaLoadError(f"schema {name!r}: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # needed for dataclasses/pydantic forward refs
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a user's module may raise anything; report it, don't crash
+        sys.modules.pop(module_name, None)
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else str(path)
+        raise SchemaLoadError(
+            f"schema {name!r} failed to import ({where}): {type(exc).__name__}: {exc}"
+        ) from None
+    return module
+
+
+def load_schema_file(path: Path) -> SchemaEntry:
+    """Load one schema module by path; its name is the file stem."""
+    name = path.stem
+    module = _import_path(name, path)
+    model = _pick_model(module, name)
+    version = getattr(module, "__version__", None)
+    return entry_for(name, model, path=path, version=str(version) if version else None)
+
+
+@dataclass
+class Registry:
+    """The schemas of one folder, loaded on demand and cached per process."""
+
+    root: Path
+    _entries: dict[str, SchemaEntry] = field(default_factory=dict)
+    _errors: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.stem for p in self.root.glob("*.py") if not p.name.startswith("_"))
+
+    def get(self, name: str) -> SchemaEntry:
+        if name in self._entries:
+            return self._entries[name]
+        path = self.root / f"{name}.py"
+        if not name.isidentifier() or not path.is_file():
+            known = ", ".join(self.names()) or "none"
+            raise SchemaNotFound(
+                f"unknown schema {name!r} in {self.root} (known: {known})"
+            )
+        entry = load_schema_file(path)
+        self._entries[name] = entry
+        return entry
+
+    def load_all(self) -> tuple[dict[str, SchemaEntry], dict[str, str]]:
+        """Every schema that loads, and a one-line error for each that does not."""
+        for name in self.names():
+            if name in self._entries or name in self._errors:
+                continue
+            try:
+                self.get(name)
+            except SchemaLoadError as exc:
+                self._errors[name] = str(exc)
+        return dict(self._entries), dict(self._errors)
