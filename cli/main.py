@@ -1,0 +1,41 @@
+"""The ``dvh`` command: sub-apps joined here; heavy imports wait for the command needing them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from cli import report_cmd, schema_cmd, serve_cmd, validate_cmd
+
+app = typer.Typer(
+    name="dvh",
+    help="Data validation hub: check CSV and Parquet drops against Pydantic schemas.\n\n"
+    "Exit codes: 0 valid, 1 invalid data, 2 usage or configuration error, "
+    "3 unreadable input, 4 internal error.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.command("validate", no_args_is_help=True)(validate_cmd.validate)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(report_cmd.app, name="report")
+
+
+def run() -> None:
+    """Console entry point: the last guard so no traceback ever reaches a user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("dvh: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # should be unreachable: commands translate their own errors
+        print(f"dvh: internal error ({type(exc).__name__}: {exc}); please report it",
+              file=sys.stderr)
+        sys.exit(4)
+
+
+if __name__ == "__main__":
+    run()
