@@ -253,3 +253,46 @@ def format_code(code: str, filename: Path | None = None, *, isolated: bool = Fal
     except (OSError, subprocess.TimeoutExpired):
         return code
     return done.stdout if done.returncode == 0 and done.stdout else code
+
+
+_SCAFFOLD = '''"""Schema ``{name}``: one row of the files it checks.
+
+Edit the fields, then run ``dvh schema check`` and ``dvh validate FILE --schema {name}``.
+"""
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.rules import DatasetRules, Unique
+
+# The contract's version; every report also carries its fingerprint (a hash of what it says).
+__version__ = "0.1"
+
+
+class {cls}(BaseModel):
+    """One row of the file: say where it comes from and who produces it."""
+
+    # Columns the model does not list: "ignore" them, or "forbid" them (each is an error).
+    model_config = ConfigDict(extra="ignore")
+
+    # Whole-file rules: composite keys, row-count bounds, extra null tokens.
+    dvh_rules: ClassVar[DatasetRules] = DatasetRules(min_rows=1)
+
+    # A required integer column: values unique and greater than 0.
+    record_id: Annotated[int, Field(gt=0), Unique()]
+    # A header that is not a Python name is mapped with an alias.
+    full_name: str = Field(alias="Full Name", max_length=200)
+    # A closed set of values (a Literal; an Enum works too).
+    status: Literal["active", "inactive"]
+    # An optional column: an empty cell is None.
+    signed_up: date | None = None
+'''
+
+
+def scaffold(name: str) -> str:
+    """A commented starting point for a new schema module (valid, loadable Python)."""
+    cls = class_name(name, {"BaseModel", "ConfigDict", "Field", "DatasetRules", "Unique",
+                            "Annotated", "ClassVar", "Literal", "Date"})
+    return _SCAFFOLD.format(name=name, cls=cls)
