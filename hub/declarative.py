@@ -43,6 +43,7 @@ _ARRAY_KEYS = {"minItems": "min_length", "maxItems": "max_length"}
 _FORMATS: dict[str, tuple[type, str]] = {
     "date": (date, "date"), "date-time": (datetime, "datetime"), "time": (time, "time"),
     "uuid": (UUID, "uuid"), "duration": (timedelta, "timedelta"), "binary": (bytes, "bytes"),
+    **{f"uuid{v}": (UUID, "uuid") for v in (1, 3, 4, 5, 6, 7, 8)},
 }
 _SCALARS: dict[str, tuple[Any, str, dict[str, str]]] = {
     "integer": (int, "int", _NUMBER_KEYS), "number": (float, "float", _NUMBER_KEYS),
@@ -113,6 +114,8 @@ class _Builder:
         kw = {keys[k]: v for k, v in node.items() if k in keys}
         if core and core.get("type") != core_kind:
             raise _why(f"x-dvh-core says {core.get('type')!r} but the schema says {core_kind!r}")
+        if fmt and fmt != "uuid" and fmt.startswith("uuid"):
+            core = {"version": int(fmt[4:]), **core}
         py_type, metadata = self._core_options(py_type, core_kind, core, kw)
         return _annotated(py_type, kw, metadata)
 

@@ -151,7 +151,7 @@ class DvhJsonSchema(GenerateJsonSchema):
         return out
 
     def _lossy_function(self, what: str) -> None:
-        self.lossy.append(f"a {what} validator function (code cannot travel as JSON)")
+        self.lossy.append(f"a {what}-validator function (code cannot travel as JSON)")
 
     def function_before_schema(self, schema: core_schema.BeforeValidatorFunctionSchema
                                ) -> JsonSchemaValue:
@@ -210,11 +210,13 @@ def _jsonable(value: Any) -> bool:
 def export_document(entry: SchemaEntry) -> dict[str, Any]:
     """What ``dvh schema export`` prints and ``dvh schema add`` / ``PUT /schemas/{name}`` take."""
     model = entry.model
-    doc, lossy = contract_schema(model)
+    doc, functions = contract_schema(model)
     decorators = model.__pydantic_decorators__
+    lossy = []
     for kind in ("field_validators", "model_validators", "validators", "root_validators"):
         for dec in getattr(decorators, kind).values():
             lossy.append(f"{kind.replace('_', ' ')[:-1]} {dec.cls_var_name!r}")
+    lossy += functions
     doc["x-dvh"] = {
         "name": entry.name, "version": entry.version, "fingerprint": entry.fingerprint,
         "rules": entry.rules.as_dict(), "config": _config_of(model),

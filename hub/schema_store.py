@@ -76,7 +76,7 @@ class SchemaStore:
 
         Nothing is written when the latest revision already has this fingerprint and version.
         """
-        body = json.dumps(doc, separators=(",", ":"), sort_keys=True)
+        body = json.dumps(doc, separators=(",", ":"))  # key order is field order: keep it
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -311,15 +311,21 @@ def _column_changes(d: _Diff, key: str, onode: Any, nnode: Any, odefs: dict[str,
         else:
             d.add(key, "type_changed", f"{kind} no longer accepted (now {_kinds(nb)})", True)
     for kind in nb:
-        if kind not in ob and not any(kind in _WIDER.get(k, set()) for k in ob):
-            if kind == "string" and any(k.startswith("string:") for k in ob):
-                continue
-            if kind != "any":
-                d.add(key, "type_widened", f"{kind} now accepted too", False)
+        if kind in ob or kind == "any" or _covers(ob, kind) or any(
+                o in _WIDER.get(kind, set()) or (o == "string" and kind.startswith("string:"))
+                for o in ob):
+            continue  # already there, widened above, or narrower than an old kind
+        d.add(key, "type_widened", f"{kind} now accepted too", False)
     odef = onode.get("default") if isinstance(onode, dict) else None
     ndef = nnode.get("default") if isinstance(nnode, dict) else None
     if not nreq and not oreq and odef != ndef:
         d.add(key, "default_changed", f"default {odef!r} → {ndef!r}", False)
+
+
+def _covers(old: dict[str, _Branch], kind: str) -> bool:
+    """``kind`` is the wider type an old kind was already reported as widened to."""
+    return any(kind in _WIDER.get(o, set()) or (kind == "string" and o.startswith("string:"))
+               for o in old)
 
 
 def _kinds(branches: dict[str, _Branch]) -> str:
