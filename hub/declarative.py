@@ -61,9 +61,10 @@ def _why(msg: str) -> _Unsupported:
 
 
 class _Builder:
-    def __init__(self, defs: dict[str, Any]) -> None:
+    def __init__(self, defs: dict[str, Any], *, plain: bool) -> None:
         self.defs = defs
         self.enums: dict[str, type[Enum]] = {}
+        self.plain = plain  # not a dvh export: recognise Pydantic's shapes without x-dvh-core
 
     # -- one node -------------------------------------------------------------------------
     def annotation(self, node: Any) -> Any:
@@ -78,6 +79,8 @@ class _Builder:
             self._only(node, {"$ref"})
             return self._ref(node["$ref"])
         if "anyOf" in node:
+            if self.plain and _decimal_shape(node["anyOf"]):
+                return self._decimal(_decimal_core(node["anyOf"][0]))
             return self._union(node, core)
         if "enum" in node or "const" in node:
             return self._literal(node)
@@ -209,6 +212,22 @@ class _Builder:
             raise _why(f"$ref {ref!r}: nested objects are not supported (a cell is one value)")
         self.enums[key] = _make_enum(key, target)
         return self.enums[key]
+
+
+def _decimal_shape(branches: Any) -> bool:
+    """Pydantic writes ``Decimal`` as ``anyOf: [number, string]`` (a ``float | str`` union
+    looks the same; a dvh export tells them apart with ``x-dvh-core``)."""
+    if not isinstance(branches, list) or len(branches) != 2:
+        return False
+    number, text = branches
+    return (isinstance(number, dict) and number.get("type") == "number"
+            and set(number) <= {"type", *_NUMBER_KEYS} and isinstance(text, dict)
+            and text.get("type") == "string" and set(text) <= {"type", "pattern"})
+
+
+def _decimal_core(number: dict[str, Any]) -> dict[str, Any]:
+    """Bounds of the number branch as Decimals (their text, so 0.1 stays 0.1)."""
+    return {_NUMBER_KEYS[k]: Decimal(str(v)) for k, v in number.items() if k in _NUMBER_KEYS}
 
 
 def _annotated(py_type: Any, kw: dict[str, Any], metadata: list[Any]) -> Any:
@@ -395,7 +414,7 @@ def _build(doc: Any, name: str) -> tuple[type[BaseModel], str | None]:
     if not isinstance(props, dict) or not isinstance(required, list) or not isinstance(
             defs, dict):
         raise SchemaLoadError("properties and $defs must be objects, required a list")
-    builder = _Builder(defs)
+    builder = _Builder(defs, plain="x-dvh" not in doc)
     fields: dict[str, Any] = {}
     taken: set[str] = set()
     for key, node in props.items():

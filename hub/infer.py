@@ -16,7 +16,6 @@ by one batch plus a few small per-column sets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -37,7 +36,7 @@ DEFAULT_LITERAL_MAX = 10
 LITERAL_VALUE_MAX_CHARS = 64
 
 _BOOL_TOKENS = frozenset({"true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", "0", "1"})
-_FIXED_POINT = re.compile(r"^[+-]?\d+\.(\d+)$")
+_PROBE = 64  # validate a few values first: a failing list collects an error per item
 
 
 @dataclass
@@ -45,21 +44,22 @@ class Candidate:
     """One type a column may still have, with the range of the values it produced so far."""
 
     py_type: Any
-    guard: Callable[[list[Any]], bool] | None = None
+    guard: Callable[[pa.Array], bool] | None = None
     ranged: bool = False  # keep min/max of the validated values
     adapter: TypeAdapter[Any] | None = None
     low: Any = None
     high: Any = None
     finite: bool = True
-    places: int | None = None  # Decimal: the fixed number of fractional digits seen
 
-    def accepts(self, values: list[Any]) -> bool:
-        """All of ``values`` validate (and pass the guard); widen the observed range."""
-        if self.guard is not None and not self.guard(values):
+    def accepts(self, values: list[Any], arr: pa.Array) -> bool:
+        """All of ``values`` (``arr`` as Arrow) pass the guard and validate; widen the range."""
+        if self.guard is not None and not self.guard(arr):
             return False
         if self.adapter is None:
             self.adapter = TypeAdapter(list[self.py_type])  # type: ignore[name-defined]
         try:
+            if len(values) > _PROBE:
+                self.adapter.validate_python(values[:_PROBE])
             parsed = self.adapter.validate_python(values)
         except ValidationError:
             return False
@@ -79,18 +79,43 @@ class Candidate:
         self.high = hi if self.high is None or hi > self.high else self.high
 
 
-def _int_guard(values: list[Any]) -> bool:
+def _none_match(arr: pa.Array, pattern: str) -> bool:
+    return not pc.any(pc.match_substring_regex(arr, pattern)).as_py()
+
+
+def _int_guard(arr: pa.Array) -> bool:
     # Pydantic takes "1.0" as an int; a column written with decimals is a float column.
-    return not any(isinstance(v, str) and ("." in v or "e" in v.lower()) for v in values)
+    return _none_match(arr, "[.eE]")
 
 
-def _bool_guard(values: list[Any]) -> bool:
-    return all(isinstance(v, str) and v.lower() in _BOOL_TOKENS for v in values)
+def _bool_guard(arr: pa.Array) -> bool:
+    return bool(pc.all(pc.is_in(pc.utf8_lower(arr), value_set=_BOOL_ARRAY)).as_py())
 
 
-def _date_guard(values: list[Any]) -> bool:
+def _date_guard(arr: pa.Array) -> bool:
     # Midnight datetimes validate as dates; keep them datetimes.
-    return all(not isinstance(v, str) or not any(c in v for c in "T: ") for v in values)
+    return _none_match(arr, "[T: ]")
+
+
+_BOOL_ARRAY = pa.array(sorted(_BOOL_TOKENS))
+
+
+class _DecimalGuard:
+    """Decimal only for fixed-point text with one number (>= 2) of fractional digits."""
+
+    def __init__(self) -> None:
+        self.places: int | None = None
+
+    def __call__(self, arr: pa.Array) -> bool:
+        if not pc.all(pc.match_substring_regex(arr, r"^[+-]?[0-9]+\.[0-9]+$")).as_py():
+            return False
+        frac = pc.subtract(pc.subtract(pc.utf8_length(arr), pc.find_substring(arr, ".")), 1)
+        lo, hi = pc.min_max(frac).values()
+        lo, hi = lo.as_py(), hi.as_py()
+        if lo != hi or lo < 2 or (self.places is not None and lo != self.places):
+            return False
+        self.places = lo
+        return True
 
 
 def _string_candidates() -> list[Candidate]:
@@ -98,7 +123,7 @@ def _string_candidates() -> list[Candidate]:
     return [
         Candidate(int, _int_guard, ranged=True),
         Candidate(bool, _bool_guard),
-        Candidate(Decimal, None, ranged=True),  # guard set per column (fixed places)
+        Candidate(Decimal, _DecimalGuard(), ranged=True),
         Candidate(float, None, ranged=True),
         Candidate(date, _date_guard, ranged=True),
         Candidate(time),
@@ -150,41 +175,28 @@ class ColumnStats:
             arr = arr.cast(arr.type.value_type)
         self.nulls += arr.null_count
         self.values += len(arr) - arr.null_count
-        uniq = pc.unique(arr.drop_null()).to_pylist()
-        if not uniq:
+        try:
+            uniq_arr = pc.unique(arr.drop_null())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            uniq_arr = arr.drop_null()  # nested types: no hashing kernel, keep every value
+        if isinstance(uniq_arr, pa.ChunkedArray):
+            uniq_arr = uniq_arr.combine_chunks()
+        if not len(uniq_arr):
             return
+        uniq = uniq_arr.to_pylist()
         if not self.typed:
-            self._observe_text(uniq, literal_max)
-        self.candidates = [c for c in self.candidates if c.accepts(uniq)]
+            self._observe_text(uniq_arr, uniq, literal_max)
+        self.candidates = [c for c in self.candidates if c.accepts(uniq, uniq_arr)]
 
-    def _observe_text(self, uniq: list[str], literal_max: int) -> None:
-        lengths = [len(v) for v in uniq]
-        lo, hi = min(lengths), max(lengths)
+    def _observe_text(self, arr: pa.Array, uniq: list[str], literal_max: int) -> None:
+        lo, hi = (v.as_py() for v in pc.min_max(pc.utf8_length(arr)).values())
         self.min_len = lo if self.min_len is None else min(self.min_len, lo)
         self.max_len = hi if self.max_len is None else max(self.max_len, hi)
         if not self.distinct_overflow:
-            self.distinct.update(uniq)
+            self.distinct.update(uniq[: literal_max + 1])
             if len(self.distinct) > literal_max:
                 self.distinct_overflow = True
                 self.distinct = set()
-        for c in self.candidates:
-            if c.py_type is Decimal:
-                c.places = _fixed_places(uniq, c.places)
-                if c.places is None:
-                    c.guard = lambda _v: False
-
-
-def _fixed_places(values: list[str], places: int | None) -> int | None:
-    """Decimal only for fixed-point text with one number (>= 2) of fractional digits."""
-    for v in values:
-        m = _FIXED_POINT.match(v)
-        if m is None:
-            return None
-        k = len(m.group(1))
-        if k < 2 or (places is not None and k != places):
-            return None
-        places = k
-    return places
 
 
 @dataclass(frozen=True)
@@ -262,6 +274,7 @@ def infer_file(path: Path | str, *, sample_rows: int | None = DEFAULT_SAMPLE_ROW
             stats[i].observe(col, literal_max)
         rows += data.num_rows
         if limit is not None and rows >= limit:
+            # only peek at the next batch when the limit fell exactly on a batch boundary
             complete = complete and next(batches, None) is None
             break
     fields = tuple(_decide(stats[i], literal_max) if i in stats else

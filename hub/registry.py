@@ -179,8 +179,13 @@ class SchemaSource(Protocol):
 
     def names(self) -> list[str]: ...
 
-    def document(self, name: str) -> tuple[dict[str, Any], str] | None:
-        """The latest document for ``name`` and a version to show when it declares none."""
+    def document(self, name: str) -> tuple[dict[str, Any], str, int] | None:
+        """The latest document for ``name``, a version to show when it declares none, and its
+        revision number."""
+        ...
+
+    def revision(self, name: str) -> int | None:
+        """The latest revision number of ``name`` (cheap: checked on every use)."""
         ...
 
 
@@ -192,6 +197,7 @@ class Registry:
     stored: SchemaSource | None = None
     _entries: dict[str, SchemaEntry] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
+    _revisions: dict[str, int] = field(default_factory=dict)  # stored entries: cached revision
 
     def file_names(self) -> list[str]:
         """Schemas in the folder: ``NAME.py`` and ``NAME.json`` (names starting ``_`` skipped)."""
@@ -208,13 +214,20 @@ class Registry:
         """Drop a cached entry (its source changed: a new stored revision, say)."""
         self._entries.pop(name, None)
         self._errors.pop(name, None)
+        self._revisions.pop(name, None)
 
     def get(self, name: str) -> SchemaEntry:
-        if name in self._entries:
+        if name in self._entries and not self._stale(name):
             return self._entries[name]
         entry = self._load(name)
         self._entries[name] = entry
         return entry
+
+    def _stale(self, name: str) -> bool:
+        """A stored schema revised since it was cached (by another worker, say)."""
+        if name not in self._revisions or self.stored is None:
+            return False
+        return self.stored.revision(name) != self._revisions[name]
 
     def _load(self, name: str) -> SchemaEntry:
         py, js = self.root / f"{name}.py", self.root / f"{name}.json"
@@ -227,7 +240,9 @@ class Registry:
         doc = self.stored.document(name) if self.stored is not None and (
             name.isidentifier()) else None
         if doc is not None:
-            return load_schema_document(name, doc[0], version=doc[1])
+            entry = load_schema_document(name, doc[0], version=doc[1])
+            self._revisions[name] = doc[2]
+            return entry
         known = ", ".join(self.names()) or "none"
         raise SchemaNotFound(f"unknown schema {name!r} in {self.root} (known: {known})")
 

@@ -117,9 +117,9 @@ class SchemaStore:
         return [r[0] for r in rows]
 
     def document(self, name: str, revision: int | None = None
-                 ) -> tuple[dict[str, Any], str] | None:
-        """A revision's document (the latest by default) and the version to show for it: the
-        declared one, else the revision number."""
+                 ) -> tuple[dict[str, Any], str, int] | None:
+        """A revision's document (the latest by default), the version to show for it (the
+        declared one, else the revision number) and the revision number."""
         with self._lock:
             if revision is None:
                 row = self._conn.execute(
@@ -131,7 +131,13 @@ class SchemaStore:
                     "AND revision = ?", (name, revision)).fetchone()
         if row is None:
             return None
-        return json.loads(row[0]), row[1] or str(row[2])
+        return json.loads(row[0]), row[1] or str(row[2]), row[2]
+
+    def revision(self, name: str) -> int | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT max(revision) FROM declarative_schemas WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def revisions(self, name: str) -> list[Revision]:
         """Every revision of ``name``, oldest first."""

@@ -284,3 +284,16 @@ def test_garbage_documents_are_load_errors_never_crashes(doc: Any):
         load_schema_document("junk", doc)
     except SchemaLoadError as exc:
         assert str(exc).startswith("schema 'junk'")
+
+
+def test_plain_pydantic_json_schema_decimal_shape_is_a_decimal():
+    """Without dvh's x-dvh details, Pydantic's anyOf [number, string] is read as a Decimal."""
+    from decimal import Decimal
+
+    plain = Registry(SCHEMAS).get("payments").model.model_json_schema()
+    entry = load_schema_document("plain", plain)
+    adapter_value = entry.model.model_validate({
+        "Payment ID": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "order_id": 1, "attempt": 1,
+        "amount": "39.80", "currency": "EUR", "captured": True}).amount
+    assert adapter_value == Decimal("39.80") and isinstance(adapter_value, Decimal)
+    assert entry.model.model_fields["currency"].annotation.__name__ == "Currency"

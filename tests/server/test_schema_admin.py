@@ -107,3 +107,18 @@ def test_put_on_a_live_hub(live_server):
     assert up.status_code == 422 and up.json()["error_count"] == 21
     names = {s["name"] for s in httpx.get(f"{base}/schemas", timeout=30).json()["schemas"]}
     assert "live_pay" in names
+
+
+def test_a_revision_from_another_worker_is_seen(tmp_path):
+    """Two hubs on one database (two workers): a PUT on one is enforced by the other."""
+    settings = Settings(schemas_dir=SCHEMAS, db=tmp_path / "hub.db")
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        doc = payments_doc()
+        assert one.put("/schemas/shared", json=doc).status_code == 201
+        assert _validate(two, "shared", "payments_valid.csv").status_code == 200
+        stricter = copy.deepcopy(doc)
+        stricter["x-dvh"]["version"] = "2.0"
+        stricter["properties"]["attempt"]["maximum"] = 1
+        assert one.put("/schemas/shared", json=stricter).status_code == 201
+        assert _validate(two, "shared", "payments_valid.csv").status_code == 422
+        assert two.get("/schemas/shared").json()["version"] == "2.0"
