@@ -190,6 +190,8 @@ def check(
         from hub.schemacheck import ERROR, check_registry
 
         registry = _registry(schemas_dir_opt)
+        if not registry.root.is_dir():
+            raise fail(f"schemas folder {registry.root} does not exist (--schemas-dir)")
         names, findings = check_registry(registry)
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors

@@ -130,6 +130,8 @@ def test_check_passes_on_good_schemas_and_strict_fails_on_warnings(tmp_path):
     (tmp_path / "slow.py").write_text(BROKEN["slow.py"])
     assert dvh("schema", "check", schemas=tmp_path).exit_code == 0
     assert dvh("schema", "check", "--strict", schemas=tmp_path).exit_code == 1
+    missing = dvh("schema", "check", schemas=tmp_path / "nope")
+    assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
 # -- diff -------------------------------------------------------------------------------------
