@@ -1,7 +1,10 @@
 """Schema discovery: a folder of Python modules, one Pydantic model each, named by file stem.
 
 Modules are loaded by file path (never installed), one at a time, so a broken module is
-reported by name and the others still load.
+reported by name and the others still load. Declarative schemas sit next to them as
+``NAME.json`` (JSON Schema, built without running code, see ``hub.declarative``), and a hub
+adds the ones stored in its database through a ``SchemaSource``. Python modules win: a name
+may exist in one form only.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -126,13 +129,64 @@ def _import_path(name: str, path: Path) -> ModuleType:
     return module
 
 
+def _guarded_entry(name: str, model: type[BaseModel], path: Path | None,
+                   version: str | None) -> SchemaEntry:
+    """``entry_for``, with Pydantic's refusals (an undefined forward reference, a type with no
+    JSON Schema) turned into a load error instead of a crash."""
+    try:
+        return entry_for(name, model, path=path, version=version)
+    except SchemaLoadError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise SchemaLoadError(
+            f"schema {name!r}: model {model.__name__} cannot be used: {type(exc).__name__}: "
+            f"{first}"
+        ) from None
+
+
+def load_schema_document(name: str, doc: Any, *, path: Path | None = None,
+                         version: str | None = None) -> SchemaEntry:
+    """A declarative schema (JSON Schema as ``dvh schema export`` prints it) as an entry;
+    ``version`` is used when the document declares none."""
+    from hub.declarative import build_model
+
+    model, declared = build_model(doc, name)
+    return _guarded_entry(name, model, path, declared or version)
+
+
 def load_schema_file(path: Path) -> SchemaEntry:
-    """Load one schema module by path; its name is the file stem."""
+    """Load one schema by path (a ``.py`` module or a ``.json`` document); named by file stem."""
     name = path.stem
+    if path.suffix == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SchemaLoadError(f"schema {name!r}: cannot read {path.name}: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise SchemaLoadError(
+                f"schema {name!r}: {path.name} is not JSON (line {exc.lineno}: {exc.msg})"
+            ) from None
+        return load_schema_document(name, doc, path=path)
     module = _import_path(name, path)
     model = _pick_model(module, name)
     version = getattr(module, "__version__", None)
-    return entry_for(name, model, path=path, version=str(version) if version else None)
+    return _guarded_entry(name, model, path, str(version) if version else None)
+
+
+class SchemaSource(Protocol):
+    """Declarative schemas kept elsewhere (the hub's database): names and documents."""
+
+    def names(self) -> list[str]: ...
+
+    def document(self, name: str) -> tuple[dict[str, Any], str, int] | None:
+        """The latest document for ``name``, a version to show when it declares none, and its
+        revision number."""
+        ...
+
+    def revision(self, name: str) -> int | None:
+        """The latest revision number of ``name`` (cheap: checked on every use)."""
+        ...
 
 
 @dataclass
@@ -140,26 +194,57 @@ class Registry:
     """The schemas of one folder, loaded on demand and cached per process."""
 
     root: Path
+    stored: SchemaSource | None = None
     _entries: dict[str, SchemaEntry] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
+    _revisions: dict[str, int] = field(default_factory=dict)  # stored entries: cached revision
 
-    def names(self) -> list[str]:
+    def file_names(self) -> list[str]:
+        """Schemas in the folder: ``NAME.py`` and ``NAME.json`` (names starting ``_`` skipped)."""
         if not self.root.is_dir():
             return []
-        return sorted(p.stem for p in self.root.glob("*.py") if not p.name.startswith("_"))
+        return sorted({p.stem for pattern in ("*.py", "*.json") for p in self.root.glob(pattern)
+                       if not p.name.startswith("_") and p.is_file()})
+
+    def names(self) -> list[str]:
+        stored = self.stored.names() if self.stored is not None else []
+        return sorted({*self.file_names(), *stored})
+
+    def forget(self, name: str) -> None:
+        """Drop a cached entry (its source changed: a new stored revision, say)."""
+        self._entries.pop(name, None)
+        self._errors.pop(name, None)
+        self._revisions.pop(name, None)
 
     def get(self, name: str) -> SchemaEntry:
-        if name in self._entries:
+        if name in self._entries and not self._stale(name):
             return self._entries[name]
-        path = self.root / f"{name}.py"
-        if not name.isidentifier() or not path.is_file():
-            known = ", ".join(self.names()) or "none"
-            raise SchemaNotFound(
-                f"unknown schema {name!r} in {self.root} (known: {known})"
-            )
-        entry = load_schema_file(path)
+        entry = self._load(name)
         self._entries[name] = entry
         return entry
+
+    def _stale(self, name: str) -> bool:
+        """A stored schema revised since it was cached (by another worker, say)."""
+        if name not in self._revisions or self.stored is None:
+            return False
+        return self.stored.revision(name) != self._revisions[name]
+
+    def _load(self, name: str) -> SchemaEntry:
+        py, js = self.root / f"{name}.py", self.root / f"{name}.json"
+        found = name.isidentifier() and [p for p in (py, js) if p.is_file()]
+        if found and len(found) == 2:
+            raise SchemaLoadError(f"schema {name!r}: both {py.name} and {js.name} exist; "
+                                  "keep one")
+        if found:
+            return load_schema_file(found[0])
+        doc = self.stored.document(name) if self.stored is not None and (
+            name.isidentifier()) else None
+        if doc is not None:
+            entry = load_schema_document(name, doc[0], version=doc[1])
+            self._revisions[name] = doc[2]
+            return entry
+        known = ", ".join(self.names()) or "none"
+        raise SchemaNotFound(f"unknown schema {name!r} in {self.root} (known: {known})")
 
     def load_all(self) -> tuple[dict[str, SchemaEntry], dict[str, str]]:
         """Every schema that loads, and a one-line error for each that does not."""

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.registry import Registry
 from hub.server import problems
-from hub.server.routes import health, reports, schemas, validate
+from hub.server.routes import health, reports, schema_admin, schemas, validate
 from hub.server.settings import Settings
 from hub.store import ReportStore
 
@@ -38,6 +38,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (health, schemas, validate, reports):
+    for module in (health, schemas, schema_admin, validate, reports):
         app.include_router(module.router)
     return app
