@@ -14,13 +14,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from hub.renderers.escape import one_line
+
 VALUE_WIDTH = 40
 MSG_WIDTH = 80
 
 
 def cut(value: Any, width: int = VALUE_WIDTH) -> str:
+    """One line, control characters (ESC included: no terminal injection) as visible escapes."""
     text = "∅" if value is None else value if isinstance(value, str) else repr(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    text = one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -75,7 +78,7 @@ def _columns_table(report: dict[str, Any], width: int) -> Table:
             first = ", ".join(str(r) for r in tv["first_rows"])
             more = "…" if tv["count"] > len(tv["first_rows"]) else ""
             tops.append(f"{_quoted(tv['input'])} ×{tv['count']:,} (rows {first}{more})")
-        rows.append((column or "(dataset)", f"{info['errors']:,}", types, tops))
+        rows.append((cut(column, 60) or "(dataset)", f"{info['errors']:,}", types, tops))
     # Rich drops no-wrap columns when space runs out, so widths are settled here.
     w_col = min(max([6, *(len(r[0]) for r in rows)]), 24)
     w_err = max([6, *(len(r[1]) for r in rows)])
@@ -104,7 +107,7 @@ def _detail_lines(console: Console, report: dict[str, Any], limit: int) -> None:
             line.append(f"{where:<22}", style="dim")
             line.append(f"{cut('.'.join(str(p) for p in loc[2:]), 20):<20} ", style="cyan")
         else:
-            line.append(f"{'/'.join(str(p) for p in loc):<43}", style="cyan")
+            line.append(f"{cut('/'.join(str(p) for p in loc), 43):<43}", style="cyan")
         line.append(f"{_quoted(item.get('input')):<14} ", style="yellow")
         if item.get("severity") == "warning":
             line.append("warning ", style="yellow")
