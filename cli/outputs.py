@@ -88,7 +88,8 @@ def render(fmt: OutputFormat, results: Sequence[FileResult], exit_code: int, *,
     if fmt is OutputFormat.github:
         from hub.renderers.github import render_github
 
-        return render_github(reports, paths=paths, limit=opts.max_annotations)
+        return render_github(reports, paths=[_in_workspace(p) for p in paths],
+                             limit=opts.max_annotations)
     if fmt is OutputFormat.markdown:
         from hub.renderers.markdown import render_markdown
 
@@ -103,6 +104,17 @@ def render(fmt: OutputFormat, results: Sequence[FileResult], exit_code: int, *,
     for r in results:
         render_report(console, r.report, exit_code=r.exit_code, show=opts.show)
     return buf.getvalue()
+
+
+def _in_workspace(path: str) -> str:
+    """GitHub matches annotations to repository paths: relative to $GITHUB_WORKSPACE."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace or not Path(path).is_absolute():
+        return path
+    try:
+        return Path(path).resolve().relative_to(Path(workspace).resolve()).as_posix()
+    except ValueError:
+        return path
 
 
 def write_file(path: Path, text: str, *, append: bool = False) -> None:

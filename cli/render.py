@@ -28,7 +28,8 @@ def cut(value: Any, width: int = VALUE_WIDTH) -> str:
 
 
 def _quoted(value: Any) -> str:
-    return "∅" if value is None else repr(cut(value)) if isinstance(value, str) else cut(value)
+    # cut() already shows control characters as escapes: quote, do not repr (no doubling)
+    return "∅" if value is None else f"'{cut(value)}'" if isinstance(value, str) else cut(value)
 
 
 def _passed(report: dict[str, Any]) -> bool:

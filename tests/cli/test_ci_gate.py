@@ -213,3 +213,24 @@ def test_plain_json_stays_the_api_report(registry):
                     "--format", "json", "--schemas-dir", str(SCHEMAS))
     core = validate(SAMPLES / "orders_invalid.csv", registry.get("orders")).to_json_dict()
     assert result.exit_code == 1 and json.loads(result.stdout) == core
+
+
+def test_checks_from_a_hub_description_with_and_without_headers(registry):
+    desc = registry.get("payments").describe()
+    with_headers = SchemaChecks.from_description(desc)
+    assert with_headers.unique == ("Payment ID",)
+    assert with_headers.primary_key == "order_id,attempt"
+    older_hub = {k: v for k, v in desc.items() if k != "headers"}
+    fallback = SchemaChecks.from_description(older_hub)
+    assert "Payment ID" in fallback.columns  # JSON Schema keys are the aliases
+
+
+def test_failures_under_an_unknown_key_are_kept_as_other_checks():
+    report = {"rows": 2, "invalid_rows": 1, "error_count": 3, "valid": False,
+              "truncated": False, "detail": [],
+              "errors_by_column": {"a": {"errors": 1, "by_type": {"int_parsing": 1}},
+                                   "mystery": {"errors": 2, "by_type": {"new_rule": 2}}}}
+    out = gate(report, SchemaChecks(columns=("a",)), Policy())
+    other = next(c for c in out["checks"] if c["kind"] == "other")
+    assert (other["name"], other["errors"]) == ("mystery", 2)
+    assert out["verdict"]["errors"] == 3 and not out["verdict"]["passed"]

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.ci_helpers import grid_rows, invoke, write_csv, write_schema
+from hub.renderers.escape import one_line
+from tests.cli.ci_helpers import HOSTILE, grid_rows, invoke, write_csv, write_schema
 from tests.conftest import ROOT, SAMPLES, free_port, wait_healthy
 
 
@@ -143,3 +144,25 @@ def test_server_mode_with_the_shared_live_server(live_server):
     assert unknown.exit_code == 2 and unknown.stdout == ""
     missing = invoke("validate", str(SAMPLES / "nope.csv"), "-s", "orders", "--server", base)
     assert missing.exit_code == 3
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_in_the_table_and_in_json(tmp_path, value):
+    schemas = write_schema(tmp_path / "s")
+    data = write_csv(tmp_path / "d.csv", [[0, value, "ok"]])
+    table = invoke("validate", str(data), "-s", "grid", schemas=schemas)
+    assert table.exit_code == 1
+    assert not any(ch in table.stdout for ch in "\x01\x0b\x1b\r\t")  # no terminal injection
+    assert one_line(value)[:12] in table.stdout  # markup shown literally, not interpreted
+    body = json.loads(invoke("validate", str(data), "-s", "grid", "--format", "json",
+                             schemas=schemas).stdout)
+    assert body["detail"][0]["input"] == value  # JSON carries the exact value, escaped
+
+
+def test_annotations_use_paths_relative_to_the_github_workspace(tmp_path):
+    data = tmp_path / "drops" / "orders.csv"
+    data.parent.mkdir()
+    data.write_bytes((SAMPLES / "orders_invalid.csv").read_bytes())
+    result = invoke("validate", str(data), "-s", "orders", "--format", "github",
+                    env={"GITHUB_WORKSPACE": str(tmp_path)})
+    assert result.stdout.startswith("::error file=drops/orders.csv,line=1,")
