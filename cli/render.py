@@ -14,32 +14,58 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from hub.renderers.escape import one_line
+
 VALUE_WIDTH = 40
 MSG_WIDTH = 80
 
 
 def cut(value: Any, width: int = VALUE_WIDTH) -> str:
+    """One line, control characters (ESC included: no terminal injection) as visible escapes."""
     text = "∅" if value is None else value if isinstance(value, str) else repr(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    text = one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _quoted(value: Any) -> str:
-    return "∅" if value is None else repr(cut(value)) if isinstance(value, str) else cut(value)
+    # cut() already shows control characters as escapes: quote, do not repr (no doubling)
+    return "∅" if value is None else f"'{cut(value)}'" if isinstance(value, str) else cut(value)
+
+
+def _passed(report: dict[str, Any]) -> bool:
+    verdict = report.get("verdict")
+    return bool(verdict["passed"]) if verdict else bool(report["valid"])
 
 
 def summary_line(report: dict[str, Any]) -> Text:
-    ok = report["valid"]
+    ok = _passed(report)
     rows = report["rows"]
     bad = report["invalid_rows"]
     pct = f" ({bad / rows:.1%})" if rows else ""
     fp = report["schema"]["fingerprint"].split(":")[-1][:8]
+    warnings = report.get("warning_count") or 0
     text = Text()
     text.append(" ✓ " if ok else " ✗ ", style="bold green" if ok else "bold red")
-    text.append(report["source"]["name"], style="bold")
-    text.append(f"  {'valid' if ok else 'invalid'} · {rows:,} rows · {bad:,} invalid rows{pct}"
-                f" · {report['error_count']:,} errors · schema {report['schema']['name']} "
-                f"(sha256:{fp}…)")
+    text.append(cut(report["source"]["name"], 60), style="bold")
+    state = "valid" if report["valid"] else "passed" if ok else "invalid"
+    text.append(f"  {state} · {rows:,} rows · {bad:,} invalid rows{pct}"
+                f" · {report['error_count']:,} errors")
+    if warnings:
+        text.append(f" ({warnings:,} warnings)", style="yellow")
+    text.append(f" · schema {report['schema']['name']} (sha256:{fp}…)")
+    return text
+
+
+def verdict_line(report: dict[str, Any]) -> Text | None:
+    """The gate's decision, when a policy or a warning severity made it differ from ``valid``."""
+    verdict = report.get("verdict")
+    if not verdict or (verdict["decided_by"] in ("errors", "no_errors")
+                       and not verdict["warnings"]):
+        return None
+    ok = verdict["passed"]
+    text = Text(" gate: ", style="bold")
+    text.append("passed" if ok else "failed", style="green" if ok else "red")
+    text.append(f" · decided by {verdict['decided_by']}: {cut(verdict['reason'], 200)}")
     return text
 
 
@@ -53,7 +79,7 @@ def _columns_table(report: dict[str, Any], width: int) -> Table:
             first = ", ".join(str(r) for r in tv["first_rows"])
             more = "…" if tv["count"] > len(tv["first_rows"]) else ""
             tops.append(f"{_quoted(tv['input'])} ×{tv['count']:,} (rows {first}{more})")
-        rows.append((column or "(dataset)", f"{info['errors']:,}", types, tops))
+        rows.append((cut(column, 60) or "(dataset)", f"{info['errors']:,}", types, tops))
     # Rich drops no-wrap columns when space runs out, so widths are settled here.
     w_col = min(max([6, *(len(r[0]) for r in rows)]), 24)
     w_err = max([6, *(len(r[1]) for r in rows)])
@@ -82,8 +108,10 @@ def _detail_lines(console: Console, report: dict[str, Any], limit: int) -> None:
             line.append(f"{where:<22}", style="dim")
             line.append(f"{cut('.'.join(str(p) for p in loc[2:]), 20):<20} ", style="cyan")
         else:
-            line.append(f"{'/'.join(str(p) for p in loc):<43}", style="cyan")
+            line.append(f"{cut('/'.join(str(p) for p in loc), 43):<43}", style="cyan")
         line.append(f"{_quoted(item.get('input')):<14} ", style="yellow")
+        if item.get("severity") == "warning":
+            line.append("warning ", style="yellow")
         line.append(cut(item["msg"], MSG_WIDTH))
         console.print(line, no_wrap=True, overflow="ellipsis", crop=True)
 
@@ -92,6 +120,9 @@ def render_report(console: Console, report: dict[str, Any], *, show: int = 10,
                   exit_code: int | None = None) -> None:
     """Summary, errors by column (the aggregate users act on), then the first errors."""
     console.print(summary_line(report))
+    gate = verdict_line(report)
+    if gate is not None:
+        console.print(gate)
     if report["valid"]:
         return
     if report["errors_by_column"]:

@@ -1,90 +1,227 @@
-"""``dvh validate``: check a file locally (or on a hub with ``--server``); exit on the verdict."""
+"""``dvh validate``: check a file locally (or on a hub with ``--server``), gate on the verdict,
+and write the report in the formats a pipeline reads (table, JSON, JUnit, GitHub, Markdown).
+
+The options are declared once as ``Annotated`` aliases so the pre-commit entry point
+(``cli/hook.py``, several files) takes exactly the same flags. ``run_files`` does the work for
+any number of files; each file is validated and gated on its own, outputs render all of them.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+import time
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import EXIT_INVALID, EXIT_VALID, cli_errors, fail, schemas_dir
+from cli.common import EXIT_INVALID, EXIT_USAGE, EXIT_VALID, cli_errors, schemas_dir
+from cli.outputs import FileResult, OutputFormat, Outputs, emit
+
+if TYPE_CHECKING:
+    from hub.checks import SchemaChecks
+
+_CI = "CI gating and outputs"
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+SchemaOpt = Annotated[str, typer.Option(
+    "--schema", "-s", help="Schema name (file stem in the schemas folder).", show_default=False)]
+SchemasDirOpt = Annotated[Path | None, typer.Option(
+    "--schemas-dir", help="Folder of schema modules [default: $DVH_SCHEMAS_DIR, then "
+    "./schemas].", show_default=False)]
+FormatOpt = Annotated[OutputFormat | None, typer.Option(
+    "--format", "-f", help="table: the terminal view (the default; colour only on a terminal, "
+    "plain text when piped); json: exactly the report the API returns (plus the gate's verdict "
+    "when a gate option or a warning severity is in force); junit: JUnit XML; github: workflow "
+    "commands; markdown: a summary for $GITHUB_STEP_SUMMARY or a merge-request comment.",
+    show_default=False)]
+MaxErrorsOpt = Annotated[int, typer.Option(
+    "--max-errors", min=0, help="Cap on detail items kept in the report (0: no cap). "
+    "Counts stay exact.")]
+OutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write the --format output to this file instead of stdout.",
+    show_default=False)]
+ServerOpt = Annotated[str | None, typer.Option(
+    "--server", help="Upload to the hub at this URL and gate on its report.",
+    show_default=False)]
+OutJsonOpt = Annotated[Path | None, typer.Option(
+    "--output-json", help="Also write the JSON report here.", show_default=False,
+    rich_help_panel=_CI)]
+OutJunitOpt = Annotated[Path | None, typer.Option(
+    "--output-junit", help="Also write JUnit XML here (one testsuite per file, one testcase "
+    "per column and dataset rule).", show_default=False, rich_help_panel=_CI)]
+OutMarkdownOpt = Annotated[Path | None, typer.Option(
+    "--output-markdown", help="Also write the Markdown summary here.", show_default=False,
+    rich_help_panel=_CI)]
+OutGithubOpt = Annotated[Path | None, typer.Option(
+    "--output-github", help="Also write GitHub workflow commands here.", show_default=False,
+    rich_help_panel=_CI)]
+GithubOpt = Annotated[bool | None, typer.Option(
+    "--github/--no-github", help="GitHub Actions integration: annotations on stderr and the "
+    "Markdown summary appended to $GITHUB_STEP_SUMMARY [default: on when "
+    "GITHUB_ACTIONS=true].", show_default=False, rich_help_panel=_CI)]
+MaxAnnotationsOpt = Annotated[int, typer.Option(
+    "--max-annotations", min=0, help="Cap on GitHub annotations (then one notice says how many "
+    "more there were).", rich_help_panel=_CI)]
+FailOnOpt = Annotated[FailOn, typer.Option(
+    "--fail-on", help="error: warnings are reported but pass; warning: they fail the run too.",
+    rich_help_panel=_CI)]
+MaxRateOpt = Annotated[float | None, typer.Option(
+    "--max-error-rate", min=0.0, max=1.0, help="Tolerate up to this fraction of invalid rows "
+    "(0.01: 1%); wrong columns or row count still fail.", show_default=False,
+    rich_help_panel=_CI)]
+MaxTotalOpt = Annotated[int | None, typer.Option(
+    "--max-errors-total", min=0, help="Tolerate up to this many failures.", show_default=False,
+    rich_help_panel=_CI)]
+
+
+@dataclass
+class RunOptions:
+    schema: str
+    schemas_dir: Path | None = None
+    max_errors: int = 100
+    server: str | None = None
+    fail_on: FailOn = FailOn.error
+    max_error_rate: float | None = None
+    max_errors_total: int | None = None
 
 
 def validate(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet file to check.", show_default=False)],
-    schema: Annotated[str, typer.Option("--schema", "-s", help="Schema name (file stem in the "
-                                        "schemas folder).", show_default=False)],
-    schemas_dir_opt: Annotated[Path | None, typer.Option(
-        "--schemas-dir", help="Folder of schema modules [default: $DVH_SCHEMAS_DIR, then "
-        "./schemas].", show_default=False)] = None,
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table: the terminal view; json: exactly the report the API "
-        "returns.")] = OutputFormat.table,
-    max_errors: Annotated[int, typer.Option(
-        "--max-errors", min=0, help="Cap on detail items kept in the report (0: no cap). "
-        "Counts stay exact.")] = 100,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the output to this file instead of stdout.",
-        show_default=False)] = None,
-    server: Annotated[str | None, typer.Option(
-        "--server", help="Upload to the hub at this URL and use its verdict.",
-        show_default=False)] = None,
+    schema: SchemaOpt,
+    schemas_dir_opt: SchemasDirOpt = None,
+    output_format: FormatOpt = None,
+    max_errors: MaxErrorsOpt = 100,
+    output: OutputOpt = None,
+    server: ServerOpt = None,
+    output_json: OutJsonOpt = None,
+    output_junit: OutJunitOpt = None,
+    output_markdown: OutMarkdownOpt = None,
+    output_github: OutGithubOpt = None,
+    github: GithubOpt = None,
+    max_annotations: MaxAnnotationsOpt = 50,
+    fail_on: FailOnOpt = FailOn.error,
+    max_error_rate: MaxRateOpt = None,
+    max_errors_total: MaxTotalOpt = None,
 ) -> None:
-    """Validate FILE against a schema.
+    """Validate FILE against a schema and gate on the verdict.
 
-    Exit codes: 0 valid, 1 invalid data, 2 usage or configuration error (unknown schema,
-    bad flag), 3 unreadable input, 4 internal error.
+    Any error fails the run; warnings declared in the schema fail only with --fail-on warning.
+    --max-error-rate and --max-errors-total tolerate errors; the report says which decided.
+    In GitHub Actions, annotations and the job summary are written too (unless --no-github).
+
+    Exit codes:
+    0  valid: the gate passed
+    1  invalid: the gate failed
+    2  usage or configuration error (unknown schema, bad flag, unwritable output, no hub)
+    3  unreadable input (missing, empty, not CSV/Parquet, corrupt)
+    4  internal error (a bug in dvh: please report it)
     """
-    with cli_errors():
-        report = _report(file, schema, schemas_dir_opt, max_errors, server)
-    code = EXIT_VALID if report["valid"] else EXIT_INVALID
-    if output_format is OutputFormat.json:
-        _write(json.dumps(report, indent=2, ensure_ascii=False) + "\n", output)
-    else:
-        from cli.render import make_console, render_report
-
-        if output is None:
-            render_report(make_console(), report, exit_code=code)
-        else:
-            from io import StringIO
-
-            buf = StringIO()
-            console = make_console(width=120)
-            console.file = buf
-            render_report(console, report, exit_code=code)
-            _write(buf.getvalue(), output)
-    raise typer.Exit(code)
+    run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
+                     max_errors_total)
+    outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
+                           output_github, github, max_annotations)
+    raise typer.Exit(run_files([file], run, outputs))
 
 
-def _report(file: Path, schema: str, schemas_dir_opt: Path | None, max_errors: int,
-            server: str | None) -> dict[str, Any]:
+def make_outputs(fmt: OutputFormat | None, output: Path | None, output_json: Path | None,
+                 output_junit: Path | None, output_markdown: Path | None,
+                 output_github: Path | None, github: bool | None,
+                 max_annotations: int) -> Outputs:
+    extra = {f: p for f, p in ((OutputFormat.json, output_json),
+                               (OutputFormat.junit, output_junit),
+                               (OutputFormat.markdown, output_markdown),
+                               (OutputFormat.github, output_github)) if p is not None}
+    if github is None:
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+    return Outputs(fmt=fmt or OutputFormat.table, output=output, extra=extra, github=github,
+                   max_annotations=max_annotations)
+
+
+class _Schema:
+    """The schema's checks, loaded once for all files (locally, or from the hub)."""
+
+    def __init__(self, run: RunOptions) -> None:
+        self.run = run
+        self._entry: Any = None
+        self._checks: SchemaChecks | None = None
+
+    def entry(self) -> Any:
+        if self._entry is None:
+            from hub.registry import Registry
+
+            self._entry = Registry(schemas_dir(self.run.schemas_dir)).get(self.run.schema)
+        return self._entry
+
+    def checks(self) -> SchemaChecks:
+        if self._checks is None:
+            from hub.checks import SchemaChecks
+
+            if self.run.server:
+                from cli.remote import get_json
+
+                desc = get_json(self.run.server, f"/schemas/{self.run.schema}")
+                self._checks = SchemaChecks.from_description(desc)
+            else:
+                self._checks = SchemaChecks.from_entry(self.entry())
+        return self._checks
+
+
+def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
     from hub.readers import open_source
 
-    source = open_source(file, hash_content=server is None)
-    if server:
+    source = open_source(file, hash_content=run.server is None)
+    if run.server:
         from cli.remote import upload
 
-        return upload(server, schema, source.path, source.format, max_errors)
-    from hub.registry import Registry
+        return upload(run.server, run.schema, source.path, source.format, run.max_errors)
     from hub.validate import validate as run_validation
 
-    entry = Registry(schemas_dir(schemas_dir_opt)).get(schema)
-    return run_validation(source, entry, max_errors=max_errors).to_json_dict()
+    return run_validation(source, schema.entry(), max_errors=run.max_errors).to_json_dict()
+
+
+def run_files(files: list[Path], run: RunOptions, outputs: Outputs) -> int:
+    """Validate and gate each file, write every output, return the worst exit code.
+
+    A file that cannot be read is reported on stderr (exit 3) and the others still run; a
+    schema or hub problem (exit 2) stops the run.
+    """
+    from hub.gate import Policy, gate, passed
+
+    policy = Policy(run.fail_on.value, run.max_error_rate,  # type: ignore[arg-type]
+                    run.max_errors_total)
+    schema = _Schema(run)
+    results: list[FileResult] = []
+    codes = [EXIT_VALID]
+    for file in files:
+        start = time.perf_counter()
+        try:
+            with cli_errors():
+                report = _report(file, run, schema)
+                checks = schema.checks()
+                gated = gate(report, checks, policy)
+        except typer.Exit as exc:
+            codes.append(int(exc.exit_code))
+            if exc.exit_code == EXIT_USAGE or len(files) == 1:
+                return max(codes)
+            continue
+        code = EXIT_VALID if passed(gated) else EXIT_INVALID
+        codes.append(code)
+        results.append(FileResult(
+            path=str(file), report=gated, api_keys=frozenset(report),
+            show_gate=not policy.is_default or checks.declares_warnings,
+            elapsed=time.perf_counter() - start, exit_code=code))
+    worst = max(codes)
+    if results:
+        with cli_errors():
+            emit(results, outputs, worst)
+    sys.stdout.flush()
+    return worst

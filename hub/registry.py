@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from hub.errors import SchemaLoadError, SchemaNotFound
-from hub.rules import DatasetRules, Unique
+from hub.rules import DatasetRules, Unique, Warn
 
 
 @dataclass(frozen=True)
@@ -45,30 +45,47 @@ class SchemaEntry:
             "fingerprint": self.fingerprint,
             "json_schema": self.model.model_json_schema(),
             "rules": self.rules.as_dict(),
+            # field name -> the column name reports use (alias first), for clients that gate
+            "headers": headers_of(self.model),
         }
 
 
-def _unique_columns(model: type[BaseModel]) -> tuple[str, ...]:
+def _unique_columns(model: type[BaseModel], marker: type = Unique) -> tuple[str, ...]:
     return tuple(
         name
         for name, info in model.model_fields.items()
-        if any(isinstance(m, Unique) or m is Unique for m in info.metadata)
+        if any(isinstance(m, marker) or m is marker for m in info.metadata)
     )
 
 
+def headers_of(model: type[BaseModel]) -> dict[str, str]:
+    """Field name -> report column name: the alias when there is one (as the engine names it)."""
+    out = {}
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        out[name] = alias or name
+    return out
+
+
 def rules_of(model: type[BaseModel]) -> DatasetRules:
-    """Merge the class-level ``dvh_rules`` with ``Unique()`` markers found on fields."""
+    """Merge the class-level ``dvh_rules`` with ``Unique()`` and ``Warn()`` markers on fields."""
     declared = getattr(model, "dvh_rules", None) or DatasetRules()
     if not isinstance(declared, DatasetRules):
         raise SchemaLoadError(f"{model.__name__}.dvh_rules must be a hub.rules.DatasetRules")
     marked = _unique_columns(model)
     unique = tuple(dict.fromkeys((*declared.unique, *marked)))
+    warn_columns = tuple(dict.fromkeys((*declared.warn_columns, *_unique_columns(model, Warn))))
+    unknown = [n for n in warn_columns if n not in model.model_fields]
+    if unknown:
+        raise SchemaLoadError(f"{model.__name__}: warn_columns names unknown fields {unknown}")
     return DatasetRules(
         primary_key=tuple(declared.primary_key),
         unique=unique,
         min_rows=declared.min_rows,
         max_rows=declared.max_rows,
         null_tokens=tuple(declared.null_tokens),
+        warn=tuple(declared.warn),
+        warn_columns=warn_columns,
     )
 
 

@@ -6,7 +6,7 @@ client that reads a FastAPI 422 reads a dvh report. Counts are exact even when `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,10 @@ class ErrorItem(BaseModel):
     line: int | None = Field(default=None, description="1-based physical line in the file.")
     key: dict[str, Any] | None = Field(
         default=None, description="Primary-key values of the row, to find the record."
+    )
+    severity: Literal["error", "warning"] | None = Field(
+        default=None, description='"warning" when the schema declares this check a warning; '
+        "absent means error."
     )
 
 
@@ -58,6 +62,37 @@ class SourceRef(BaseModel):
     sha256: str | None = None
 
 
+class Check(BaseModel):
+    """One check of the schema (a column, a dataset rule) and how it fared in this file."""
+
+    kind: Literal["column", "unique", "primary_key", "row_count", "columns", "model", "other"]
+    name: str
+    status: Literal["passed", "failed", "warning", "skipped"]
+    errors: int = Field(description="Failures of error severity.")
+    warnings: int = Field(description="Failures of warning severity.")
+    by_type: dict[str, int] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class Verdict(BaseModel):
+    """The gate's decision on a report, and which rule of the policy decided it."""
+
+    passed: bool
+    decided_by: Literal["no_errors", "errors", "fail_on_warning", "max_error_rate",
+                        "max_errors_total"]
+    reason: str
+    errors: int = Field(description="Failures counted against the run (warnings too when "
+                        "fail_on is 'warning').")
+    warnings: int
+    invalid_rows: int = Field(description="Rows with a counted failure.")
+    error_rate: float
+    exact: bool = Field(description="False when invalid_rows is an upper bound (warnings mixed "
+                        "with errors in a truncated report).")
+    fail_on: Literal["error", "warning"] = "error"
+    max_error_rate: float | None = None
+    max_errors_total: int | None = None
+
+
 class Report(BaseModel):
     """The outcome of validating one source against one schema."""
 
@@ -73,6 +108,11 @@ class Report(BaseModel):
     truncated: bool = False
     errors_by_column: dict[str, ColumnErrors] = Field(default_factory=dict)
     detail: list[ErrorItem] = Field(default_factory=list)
+    # Set by hub.gate (optional: absent from a plain engine report).
+    warning_count: int | None = Field(default=None, description="Failures of warning severity "
+                                      "(included in error_count).")
+    checks: list[Check] | None = None
+    verdict: Verdict | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The wire form: ``schema`` by its alias; ``ctx`` and ``key`` only where they exist.
@@ -82,7 +122,10 @@ class Report(BaseModel):
         """
         body = self.model_dump(mode="json", by_alias=True)
         for item in body["detail"]:
-            for optional in ("ctx", "key"):
+            for optional in ("ctx", "key", "severity"):
                 if item.get(optional) is None:
                     item.pop(optional, None)
+        for optional in ("warning_count", "checks", "verdict"):
+            if body.get(optional) is None:
+                body.pop(optional, None)
         return body
