@@ -95,11 +95,13 @@ class WorkerPool:
         self.large_upload_bytes = large_upload_bytes
         self.max_queued = max_queued
         self._ctx = _context()
-        self._idle: list[_Worker] = []
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: dict[int, _Worker] = {}
         self._busy: set[int] = set()
         self._waiting = 0
-        self._slots = asyncio.Semaphore(workers)
         self._large = asyncio.Semaphore(max(1, workers - 1))
+        self._starting: set[asyncio.Task[None]] = set()
+        self._closed = False
         self.crashes = 0
 
     # life cycle -----------------------------------------------------------------------------
@@ -120,13 +122,47 @@ class WorkerPool:
         return _Worker(process, parent)
 
     async def start(self) -> None:
-        spawned = await asyncio.gather(*(asyncio.to_thread(self._spawn)
-                                         for _ in range(self.size)))
-        self._idle.extend(spawned)
+        """Start the workers in the background: the hub answers /health at once, and the
+        first jobs wait in the queue until a worker is ready."""
+        for _ in range(self.size):
+            self._start_one()
+
+    def _start_one(self, delay: float = 0.0) -> None:
+        task = asyncio.get_running_loop().create_task(self._add_worker(delay))
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+
+    async def _add_worker(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            worker = await asyncio.to_thread(self._spawn)
+        except Exception as exc:  # keep trying: a pool that shrinks to nothing hangs every job
+            log.error("could not start a validation worker (retrying): %s", exc)
+            if not self._closed:
+                self._start_one(min(30.0, 2 * delay or 0.5))
+            return
+        if self._closed:
+            await asyncio.to_thread(self._stop_all, [worker])
+            return
+        self._all[worker.pid or 0] = worker
+        self._idle.put_nowait(worker)
+
+    async def ready(self, timeout: float = _START_TIMEOUT_S) -> None:
+        """Wait until every worker has started (tests and the load script use it)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self._all) < self.size:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("validation workers did not start")
+            await asyncio.sleep(0.02)
 
     async def close(self) -> None:
-        workers = list(self._idle)
-        self._idle.clear()
+        self._closed = True
+        for task in list(self._starting):
+            task.cancel()
+        await asyncio.gather(*self._starting, return_exceptions=True)
+        workers = list(self._all.values())
+        self._all.clear()
         await asyncio.to_thread(self._stop_all, workers)
 
     def _stop_all(self, workers: list[_Worker]) -> None:
@@ -142,7 +178,7 @@ class WorkerPool:
 
     def pids(self) -> list[int]:
         """Worker pids (idle and busy): for RSS accounting in the load script and tests."""
-        return [w.pid for w in self._idle if w.pid] + sorted(self._busy)
+        return sorted(self._all)
 
     # jobs ----------------------------------------------------------------------------------
     async def run(self, job: Job, on_start: Any = None) -> dict[str, Any]:
@@ -153,13 +189,16 @@ class WorkerPool:
         self._waiting += 1
         queued = True
         try:
-            async with self._large if large else contextlib.nullcontext(), self._slots:
+            async with self._large if large else contextlib.nullcontext():
+                worker = await self._idle.get()  # the global cap: one job per worker
                 self._waiting -= 1
                 queued = False
                 if on_start is not None:
-                    await on_start()
-                worker = self._idle.pop() if self._idle else await asyncio.to_thread(
-                    self._spawn)
+                    try:
+                        await on_start()
+                    except BaseException:
+                        self._idle.put_nowait(worker)
+                        raise
                 return await self._run_on(worker, job)
         finally:
             if queued:
@@ -191,9 +230,9 @@ class WorkerPool:
         finally:
             self._busy.discard(worker.pid or 0)
             if keep:
-                self._idle.append(worker)
+                self._idle.put_nowait(worker)
             else:
-                await self._replace(worker)
+                await self._retire(worker)
         return self._outcome(reply, worker)
 
     def _outcome(self, reply: tuple[Any, ...] | None, worker: _Worker) -> dict[str, Any]:
@@ -213,8 +252,9 @@ class WorkerPool:
             raise JobFailed(503, "memory_limit_exceeded", reply[1])
         raise JobFailed(500, "internal_error", f"internal error in the worker ({reply[1]})")
 
-    async def _replace(self, worker: _Worker) -> None:
+    async def _retire(self, worker: _Worker) -> None:
         """Kill a worker that timed out, died or asked to go, and start a fresh one."""
+        self._all.pop(worker.pid or 0, None)
 
         def stop() -> None:
             if worker.process.is_alive():
@@ -223,7 +263,5 @@ class WorkerPool:
             worker.conn.close()
 
         await asyncio.to_thread(stop)
-        try:
-            self._idle.append(await asyncio.to_thread(self._spawn))
-        except Exception as exc:  # the next job spawns on demand
-            log.error("could not restart a validation worker: %s", exc)
+        if not self._closed:
+            self._start_one()

@@ -37,6 +37,13 @@ class Row(BaseModel):
 '''
 
 
+@pytest.fixture(autouse=True)
+def _one_worker_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two shared cores: hubs under test start one validation worker unless a test asks for
+    more (the pool's behaviour with several is tested explicitly)."""
+    monkeypatch.setenv("DVH_WORKERS", "1")
+
+
 @pytest.fixture
 def hostile_schemas(tmp_path: Path) -> Path:
     """The sample schemas plus ``hostile`` (crash / spin / hog / nap on a cell value)."""
@@ -58,10 +65,10 @@ def make_client(tmp_path: Path) -> Callable[..., Any]:
 
     @contextmanager
     def build(**overrides: Any) -> Iterator[Any]:
-        options = {"schemas_dir": SCHEMAS, "db": tmp_path / "hub.db", "workers": 2,
+        options = {"schemas_dir": SCHEMAS, "db": tmp_path / "hub.db",
                    **overrides}
         with TestClient(create_app(Settings(**options))) as client:
-            client.app_settings = options
+            client.portal.call(client.app.state.pool.ready)
             yield client
 
     return build

@@ -4,6 +4,7 @@ and while they hang on, normal clients are served at once (no waiting, no 503)."
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import socket
 import threading
 import time
@@ -45,10 +46,8 @@ def test_idle_and_trickling_sockets_are_dropped_and_do_not_starve_others(tmp_pat
             i = 0
             while not stop.is_set() and i < len(request):
                 for s in trickle:
-                    try:
+                    with contextlib.suppress(OSError):
                         s.send(request[i:i + 1])
-                    except OSError:
-                        pass
                 i += 1
                 stop.wait(0.2)
 
