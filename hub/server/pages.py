@@ -43,6 +43,7 @@ def _page(title: str, body: str, *, script: bool = True, refresh: int | None = N
     meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
     html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
+            '<link rel="icon" href="data:,">'
             f"<title>{_e(title)}</title>"
             f'<style nonce="{nonce}">{asset("report.css")}</style>{js}</head>'
             f"<body>{body}</body></html>")
@@ -72,6 +73,8 @@ def _loc_row(item: dict[str, Any]) -> str:
 
 
 def _input(value: Any) -> str:
+    if value is None:
+        return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 200 else text[:199] + "…"
 
