@@ -56,6 +56,9 @@ def serve(
     = 300.0,
     job_memory: Annotated[int, typer.Option(
         min=256, help="MiB of address space per validation worker.")] = 2048,
+    db_sync: Annotated[str, typer.Option(
+        "--db-sync", help="SQLite commits: full (fsync each report: survives power loss) or "
+        "normal (survives a crash of the hub; faster under heavy uploads).")] = "full",
     request_deadline: Annotated[float, typer.Option(
         min=0.1, help="Seconds for a request's headers, and for its body (extended by the "
         "upload's progress), before a slow client is dropped.")] = 30.0,
@@ -74,6 +77,8 @@ def serve(
         if not folder.is_dir():
             raise ConfigError(f"schemas folder {folder} does not exist (--schemas-dir)")
         database = db_option(db)
+        if db_sync not in ("full", "normal"):
+            raise ConfigError(f"--db-sync {db_sync!r}: full or normal")
         keys = KeyStore(database)
         try:
             active = keys.active_count()
@@ -88,7 +93,7 @@ def serve(
                             max_decompressed_bytes=max_decompressed_bytes,
                             require_auth=require_auth, job_timeout_s=job_timeout,
                             job_memory_bytes=job_memory << 20,
-                            request_deadline_s=request_deadline, **extra)
+                            request_deadline_s=request_deadline, db_sync=db_sync, **extra)
         mode = "API keys required" if active or require_auth else "open (no API keys)"
         typer.echo(f"dvh hub on http://{host}:{port}  schemas: {folder.resolve()}  "
                    f"db: {database}  auth: {mode}  (Ctrl-C stops)", err=True)

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.registry = Registry(settings.schemas_dir.resolve())
         app.state.registry.load_all()
-        engine = open_engine(settings.db)
+        engine = open_engine(settings.db, sync=settings.db_sync)
         app.state.store = ReportStore(engine)
         app.state.keys = KeyStore(engine)
         try:

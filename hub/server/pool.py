@@ -10,8 +10,11 @@ cap), each in a process whose address space is capped at ``job_memory_bytes``. P
 hub is therefore at most ``base + workers x job_memory_bytes`` (base: the hub process itself,
 ~150 MiB, plus uploads being spooled, which go to disk, not memory).
 
-Large uploads (``>= large_upload_bytes``) may hold all workers but one, so a small file always
-finds a free worker even while big ones are validating.
+Two lanes: ``workers - 1`` workers take large uploads (``>= large_upload_bytes``) and run at a
+low CPU priority (nice 15); one worker is kept for small files and runs at nice 5, so a small
+file never waits behind a big one, and takes the CPU from it when both run. A small file also
+uses an idle large-lane worker. The hub process itself stays at nice 0: its event loop (health
+checks, receiving uploads, answering) keeps a core whatever the workers do.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from hub import errors
 log = logging.getLogger("dvh.pool")
 
 _START_TIMEOUT_S = 60.0
+_NICE = {"small": 5, "large": 15}
 
 
 class JobFailed(Exception):
@@ -60,6 +64,7 @@ class Job:
 class _Worker:
     process: BaseProcess
     conn: Connection
+    lane: str  # "small" or "large"
 
     @property
     def pid(self) -> int | None:
@@ -95,58 +100,60 @@ class WorkerPool:
         self.large_upload_bytes = large_upload_bytes
         self.max_queued = max_queued
         self._ctx = _context()
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle = {"small": asyncio.Queue[_Worker](), "large": asyncio.Queue[_Worker]()}
+        self.lanes = {"small": 1, "large": workers - 1} if workers > 1 else {"small": 1,
+                                                                            "large": 0}
         self._all: dict[int, _Worker] = {}
         self._busy: set[int] = set()
         self._waiting = 0
-        self._large = asyncio.Semaphore(max(1, workers - 1))
         self._starting: set[asyncio.Task[None]] = set()
         self._closed = False
         self.crashes = 0
 
     # life cycle -----------------------------------------------------------------------------
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lane: str) -> _Worker:
         """Start one worker and wait for its ``ready`` (blocking: call it in a thread)."""
         from hub.server import worker
 
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=worker.main, name="dvh-worker",
-            args=(child, str(self.schemas_dir), self.job_memory_bytes), daemon=True)
+            args=(child, str(self.schemas_dir), self.job_memory_bytes, _NICE[lane]), daemon=True)
         process.start()
         child.close()
         if not parent.poll(_START_TIMEOUT_S):
             process.kill()
             raise RuntimeError("a validation worker did not start in time")
         parent.recv()
-        return _Worker(process, parent)
+        return _Worker(process, parent, lane)
 
     async def start(self) -> None:
         """Start the workers in the background: the hub answers /health at once, and the
         first jobs wait in the queue until a worker is ready."""
-        for _ in range(self.size):
-            self._start_one()
+        for lane, count in self.lanes.items():
+            for _ in range(count):
+                self._start_one(lane)
 
-    def _start_one(self, delay: float = 0.0) -> None:
-        task = asyncio.get_running_loop().create_task(self._add_worker(delay))
+    def _start_one(self, lane: str, delay: float = 0.0) -> None:
+        task = asyncio.get_running_loop().create_task(self._add_worker(lane, delay))
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
 
-    async def _add_worker(self, delay: float) -> None:
+    async def _add_worker(self, lane: str, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
         try:
-            worker = await asyncio.to_thread(self._spawn)
+            worker = await asyncio.to_thread(self._spawn, lane)
         except Exception as exc:  # keep trying: a pool that shrinks to nothing hangs every job
             log.error("could not start a validation worker (retrying): %s", exc)
             if not self._closed:
-                self._start_one(min(30.0, 2 * delay or 0.5))
+                self._start_one(lane, min(30.0, 2 * delay or 0.5))
             return
         if self._closed:
             await asyncio.to_thread(self._stop_all, [worker])
             return
         self._all[worker.pid or 0] = worker
-        self._idle.put_nowait(worker)
+        self._idle[lane].put_nowait(worker)
 
     async def ready(self, timeout: float = _START_TIMEOUT_S) -> None:
         """Wait until every worker has started (tests and the load script use it)."""
@@ -185,24 +192,31 @@ class WorkerPool:
         if self._waiting >= self.max_queued:
             raise JobFailed(503, "hub_busy", f"{self._waiting} validations are already waiting "
                             "for a worker; try again shortly", retry_after=5)
-        large = job.size >= self.large_upload_bytes and self.size > 1
+        large = job.size >= self.large_upload_bytes and self.lanes["large"] > 0
         self._waiting += 1
         queued = True
         try:
-            async with self._large if large else contextlib.nullcontext():
-                worker = await self._idle.get()  # the global cap: one job per worker
-                self._waiting -= 1
-                queued = False
-                if on_start is not None:
-                    try:
-                        await on_start()
-                    except BaseException:
-                        self._idle.put_nowait(worker)
-                        raise
-                return await self._run_on(worker, job)
+            worker = await self._take(large)  # the global cap: one job per worker
+            self._waiting -= 1
+            queued = False
+            if on_start is not None:
+                try:
+                    await on_start()
+                except BaseException:
+                    self._idle[worker.lane].put_nowait(worker)
+                    raise
+            return await self._run_on(worker, job)
         finally:
             if queued:
                 self._waiting -= 1
+
+    async def _take(self, large: bool) -> _Worker:
+        if large:
+            return await self._idle["large"].get()
+        small, spare = self._idle["small"], self._idle["large"]
+        if small.empty() and not spare.empty():
+            return spare.get_nowait()  # an idle large-lane worker: no reason to wait
+        return await small.get()
 
     async def _run_on(self, worker: _Worker, job: Job) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
@@ -230,7 +244,7 @@ class WorkerPool:
         finally:
             self._busy.discard(worker.pid or 0)
             if keep:
-                self._idle.put_nowait(worker)
+                self._idle[worker.lane].put_nowait(worker)
             else:
                 await self._retire(worker)
         return self._outcome(reply, worker)
@@ -264,4 +278,4 @@ class WorkerPool:
 
         await asyncio.to_thread(stop)
         if not self._closed:
-            self._start_one()
+            self._start_one(worker.lane)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     schemas_dir: Path = Field(default=Path("schemas"), description="Folder of schema modules.")
     db: str | Path = Field(default="dvh.db",
                     description="SQLite file, or a SQLAlchemy URL (postgresql+psycopg://...).")
+    db_sync: Literal["full", "normal"] = Field(
+        default="full", description="SQLite: full = fsync each commit (survives power loss); "
+        "normal = survives a crash or SIGKILL of the hub, and commits do not wait on the disk.")
     max_errors: int = Field(default=100, ge=0, description="Default cap on report detail.")
 
     # uploads

@@ -83,9 +83,13 @@ def run_job(registry: Registry, job: dict[str, Any]) -> tuple[Any, ...]:
         return ("internal", f"{type(exc).__name__} while validating")
 
 
-def main(conn: Connection, schemas_dir: str, memory_limit: int) -> None:
+def main(conn: Connection, schemas_dir: str, memory_limit: int, nice: int = 10) -> None:
     """Entry point of the worker process (started through the forkserver)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
+    # Below the hub's own priority: the event loop (health checks, uploads being received,
+    # answers being sent) keeps a core even while every worker is busy with a large file.
+    with contextlib.suppress(OSError):
+        os.nice(nice)
     _exit_with_parent(os.getppid())
     _limit_memory(memory_limit)
     registry = Registry(Path(schemas_dir))
