@@ -183,3 +183,27 @@ def test_serve_refuses_an_open_hub_on_a_public_address(tmp_path):
     assert "--insecure" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+
+
+def test_cli_server_mode_sends_the_key_from_dvh_api_key(tmp_path, monkeypatch):
+    store = KeyStore(str(tmp_path / "hub.db"))
+    _, key = store.create("ci", "validate", "orders")
+    store.close()
+    path = str(SAMPLES / "orders_valid.csv")
+    with hub(tmp_path) as h:
+        monkeypatch.delenv("DVH_API_KEY", raising=False)
+        refused = runner.invoke(app, ["validate", path, "--schema", "orders", "--server",
+                                      h["url"]])
+        assert refused.exit_code == 2 and "HTTP 401" in refused.output
+        monkeypatch.setenv("DVH_API_KEY", key)
+        ok = runner.invoke(app, ["validate", path, "--schema", "orders", "--server", h["url"]])
+        assert ok.exit_code == 0, ok.output
+
+
+def test_a_schema_bound_key_lists_only_its_schema(make_client):
+    with make_client(require_auth=True) as client:
+        _, key = client.app.state.keys.create("dash-orders", "read", "orders")
+        body = client.get("/schemas", headers=_bearer(key)).json()
+        assert [s["name"] for s in body["schemas"]] == ["orders"]
+        assert_problem(client.get("/reports", params={"schema": "payments"},
+                                  headers=_bearer(key)), 403, "forbidden")
