@@ -146,11 +146,13 @@ def _encoding(request: Request) -> str | None:
 
 async def receive_upload(request: Request, settings: Settings) -> Upload:
     """Stream the request's file to disk within the limits; the caller discards it later."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
-        raise too_large(settings.max_upload_bytes)
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
+    # a form carries the file plus boundaries and part headers: allow for those
+    allowance = 64 * 1024 if media == _MULTIPART else 0
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + allowance:
+        raise too_large(settings.max_upload_bytes)
     encoding = _encoding(request)
     try:
         if media == _MULTIPART:
