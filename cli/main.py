@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import report_cmd, schema_cmd, serve_cmd, validate_cmd
+from cli import keys_cmd, report_cmd, schema_cmd, serve_cmd, validate_cmd
 
 app = typer.Typer(
     name="dvh",
@@ -22,6 +22,7 @@ app.command("validate", no_args_is_help=True)(validate_cmd.validate)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(keys_cmd.app, name="keys")
 
 
 def run() -> None:

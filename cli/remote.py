@@ -11,9 +11,13 @@ _MEDIA = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
 
 
 def _client(server: str, timeout: float = 600.0) -> Any:
+    import os
+
     import httpx
 
-    return httpx.Client(base_url=server.rstrip("/"), timeout=timeout)
+    key = os.environ.get("DVH_API_KEY")  # a hub with API keys: `dvh keys create`
+    headers = {"Authorization": f"Bearer {key}"} if key else None
+    return httpx.Client(base_url=server.rstrip("/"), timeout=timeout, headers=headers)
 
 
 def _problem(response: Any) -> str:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.db import StoreError
 from hub.errors import (
     ConfigError,
     DvhError,
@@ -61,17 +62,37 @@ _DOMAIN: list[tuple[type[DvhError], int, str]] = [
 ]
 
 
+def domain_problem(exc: DvhError) -> tuple[int, dict[str, Any]]:
+    """The status and body a domain error answers (also stored for a failed async job)."""
+    if isinstance(exc, StoreError):
+        status, kind, loc = exc.status, exc.kind, []
+    else:
+        status, kind, loc = 500, "dvh_error", []
+        for cls, code, slug in _DOMAIN:
+            if isinstance(exc, cls):
+                status, kind = code, slug
+                loc = ["path", "name"] if isinstance(exc, SchemaNotFound) else []
+                break
+    return status, {"detail": [{"type": kind, "loc": loc, "msg": str(exc)}]}
+
+
 def _domain(_: Request, exc: Exception) -> JSONResponse:
-    for cls, status, kind in _DOMAIN:
-        if isinstance(exc, cls):
-            loc: list[str | int] = ["path", "name"] if isinstance(exc, SchemaNotFound) else []
-            return problem_response(status, kind, str(exc), loc)
-    return problem_response(500, "dvh_error", str(exc))
+    assert isinstance(exc, DvhError)
+    status, body = domain_problem(exc)
+    return JSONResponse(body, status_code=status)
 
 
 def _hub(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubProblem)
     return problem_response(exc.status, exc.kind, exc.msg, exc.loc, exc.headers)
+
+
+def _job(_: Request, exc: Exception) -> JSONResponse:
+    from hub.server.pool import JobFailed
+
+    assert isinstance(exc, JobFailed)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return problem_response(exc.status, exc.kind, exc.msg, [], headers)
 
 
 def _http(_: Request, exc: Exception) -> JSONResponse:
@@ -95,7 +116,10 @@ def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DvhError, _domain)
+    from hub.server.pool import JobFailed
+
     app.add_exception_handler(HubProblem, _hub)
+    app.add_exception_handler(JobFailed, _job)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,24 +1,23 @@
-"""``POST /schemas/{name}/validate``: 200 with a valid report, 422 with an invalid one."""
+"""``POST /schemas/{name}/validate``: 200 with a valid report, 422 with an invalid one,
+202 with ``Location`` for ``?wait=false``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from hub.registry import Registry
 from hub.report import Report
-from hub.server.deps import RegistryDep, SettingsDep, StoreDep
+from hub.server.deps import RegistryDep, SettingsDep, ValidationsDep, api_key_of
+from hub.server.pool import Job
 from hub.server.problems import ProblemBody
 from hub.server.uploads import receive_upload
-from hub.store import ReportStore
-from hub.validate import validate
 
 router = APIRouter(tags=["validate"])
 
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 _BODY = {
     "requestBody": {
         "required": True,
@@ -27,18 +26,21 @@ _BODY = {
                 "schema": {"type": "object", "required": ["file"],
                            "properties": {"file": {"type": "string", "format": "binary"}}},
             },
-            "text/csv": {"schema": {"type": "string", "format": "binary"}},
-            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": _BINARY,
+            "application/vnd.apache.parquet": _BINARY,
         },
     }
 }
-
-
-def _run(registry: Registry, store: ReportStore, name: str, path: Path, label: str, fmt: str,
-         max_errors: int) -> Report:
-    entry = registry.get(name)
-    report = validate(path, entry, max_errors=max_errors, name=label, fmt=fmt)
-    return store.add(report)
+_ACCEPTED: dict[str, Any] = {
+    "description": "?wait=false: the job is queued; poll the Location.",
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["id", "status", "location"],
+        "properties": {"id": {"type": "string"}, "status": {"type": "string"},
+                       "schema": {"type": "string"}, "source": {"type": "string"},
+                       "location": {"type": "string"}}}}},
+}
+_NOT_STORED = {"model": Report, "description": "The report, marked \"stored\": false, because "
+               "the database refused it (507: disk full; 503: database unavailable)."}
 
 
 @router.post(
@@ -46,11 +48,18 @@ def _run(registry: Registry, store: ReportStore, name: str, path: Path, label: s
     response_model=Report,
     responses={
         200: {"model": Report, "description": "The data is valid; the stored report."},
+        202: _ACCEPTED,
         422: {"model": Report, "description": "The data is invalid; the stored report."},
         400: {"model": ProblemBody, "description": "The file cannot be read."},
+        401: {"model": ProblemBody, "description": "No API key, or an unknown one."},
+        403: {"model": ProblemBody, "description": "The key may not upload to this schema."},
         404: {"model": ProblemBody, "description": "No schema by that name."},
         413: {"model": ProblemBody, "description": "The upload is too large."},
         415: {"model": ProblemBody, "description": "Not CSV or Parquet."},
+        429: {"model": ProblemBody, "description": "Per-key limit reached; see Retry-After."},
+        503: {"model": ProblemBody, "description": "The job died, ran out of time or memory, "
+              "or the hub is busy; or (with a report body) the report was not stored."},
+        507: _NOT_STORED,
     },
     openapi_extra=_BODY,
 )
@@ -58,18 +67,22 @@ async def validate_upload(
     name: str,
     request: Request,
     registry: RegistryDep,
-    store: StoreDep,
     settings: SettingsDep,
+    validations: ValidationsDep,
     max_errors: Annotated[int | None, Query(ge=0, description="0: no cap")] = None,
+    wait: Annotated[bool, Query(description="false: answer 202 at once and validate in "
+                                "the background")] = True,
+    filename: Annotated[str | None, Query(max_length=255, description="Name (and format hint) "
+                                          "of a raw-body upload")] = None,
 ) -> JSONResponse:
     """Validate an uploaded CSV or Parquet file; the report is stored before it is returned."""
     await run_in_threadpool(registry.get, name)  # 404 before reading a large body
-    upload = await receive_upload(request, settings.max_upload_bytes, settings.upload_dir)
-    try:
-        cap = settings.max_errors if max_errors is None else max_errors
-        report = await run_in_threadpool(_run, registry, store, name, upload.path, upload.name,
-                                         upload.fmt, cap)
-    finally:
-        upload.path.unlink(missing_ok=True)
-    return JSONResponse(report.to_json_dict(), status_code=200 if report.valid else 422,
-                        headers={"Location": f"/reports/{report.id}"})
+    upload = await receive_upload(request, settings)
+    cap = settings.max_errors if max_errors is None else max_errors
+    job = Job(schema=name, path=upload.path, name=upload.name, fmt=upload.fmt, max_errors=cap,
+              size=upload.size)
+    key = api_key_of(request)
+    key_id = key.id if key is not None else None
+    if wait:
+        return await validations.run_now(job, upload, key_id)
+    return await validations.submit(job, upload, key_id)
