@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -45,6 +46,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return spec
 
 
+def _schema_db(settings: Settings) -> str | None:
+    """Declarative schemas PUT on the hub live in its SQLite file; workers read them there."""
+    db = str(settings.db)
+    return None if "://" in db else str(Path(db).resolve())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build a hub; ``settings`` defaults to what the ``DVH_*`` environment says."""
     settings = settings or Settings()
@@ -67,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           job_timeout_s=settings.job_timeout_s,
                           job_memory_bytes=settings.job_memory_bytes,
                           large_upload_bytes=settings.large_upload_bytes,
-                          max_queued=settings.max_queued_jobs)
+                          max_queued=settings.max_queued_jobs,
+                          schema_db=_schema_db(settings))
         await pool.start()
         app.state.pool = pool
         app.state.validations = Validations(pool, app.state.store)

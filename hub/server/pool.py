@@ -93,9 +93,11 @@ class WorkerPool:
     """``await pool.run(job)`` -> the report JSON; raises ``JobFailed`` or a ``DvhError``."""
 
     def __init__(self, *, workers: int, schemas_dir: Path, job_timeout_s: float,
-                 job_memory_bytes: int, large_upload_bytes: int, max_queued: int) -> None:
+                 job_memory_bytes: int, large_upload_bytes: int, max_queued: int,
+                 schema_db: str | None = None) -> None:
         self.size = workers
         self.schemas_dir = schemas_dir
+        self.schema_db = schema_db
         self.job_timeout_s = job_timeout_s
         self.job_memory_bytes = job_memory_bytes
         self.large_upload_bytes = large_upload_bytes
@@ -119,7 +121,8 @@ class WorkerPool:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
             target=worker.main, name="dvh-worker",
-            args=(child, str(self.schemas_dir), self.job_memory_bytes, _NICE[lane]), daemon=True)
+            args=(child, str(self.schemas_dir), self.job_memory_bytes, _NICE[lane],
+                  self.schema_db), daemon=True)
         process.start()
         child.close()
         if not parent.poll(_START_TIMEOUT_S):

@@ -83,7 +83,8 @@ def run_job(registry: Registry, job: dict[str, Any]) -> tuple[Any, ...]:
         return ("internal", f"{type(exc).__name__} while validating")
 
 
-def main(conn: Connection, schemas_dir: str, memory_limit: int, nice: int = 10) -> None:
+def main(conn: Connection, schemas_dir: str, memory_limit: int, nice: int = 10,
+         schema_db: str | None = None) -> None:
     """Entry point of the worker process (started through the forkserver)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the hub's to handle
     # Below the hub's own priority: the event loop (health checks, uploads being received,
@@ -93,6 +94,11 @@ def main(conn: Connection, schemas_dir: str, memory_limit: int, nice: int = 10) 
     _exit_with_parent(os.getppid())
     _limit_memory(memory_limit)
     registry = Registry(Path(schemas_dir))
+    if schema_db:  # declarative schemas stored by PUT /schemas/{name}
+        from hub.schema_store import SchemaStore
+
+        with contextlib.suppress(DvhError):
+            registry.stored = SchemaStore(schema_db)
     _warm_up(registry)  # import schemas and warm the engine now, not on an upload's clock
     conn.send(("ready", os.getpid()))
     while True:
