@@ -54,13 +54,28 @@ class Upload:
         self.path.unlink(missing_ok=True)
 
 
+_COMPRESSED = (".gz", ".gzip", ".bz2", ".xz", ".zst", ".zstd")
+_GENERIC = {"application/octet-stream", "application/gzip", "application/x-gzip",
+            "application/x-bzip2", "application/x-xz", "application/zstd", ""}
+
+
 def format_of(content_type: str | None, filename: str | None) -> str | None:
+    """csv or parquet from the content type, then the file name (``.csv.gz`` is CSV);
+    ``auto`` for a generic type with no telling name (the core then reads the content);
+    None for a type that is neither (415)."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media in CONTENT_TYPES:
         return CONTENT_TYPES[media]
     if filename:
-        return _EXTENSIONS.get(PurePosixPath(filename).suffix.lower())
-    return None
+        name = PurePosixPath(filename.replace("\\", "/")).name.lower()
+        for suffix in _COMPRESSED:
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        found = _EXTENSIONS.get(PurePosixPath(name).suffix)
+        if found:
+            return found
+    return "auto" if media in _GENERIC else None
 
 
 def safe_label(filename: str | None, fmt: str) -> str:

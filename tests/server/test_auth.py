@@ -96,7 +96,8 @@ def test_scopes_and_schema_binding(make_client):
         assert listed["total"] == 3
         assert_problem(client.put("/schemas/orders", json={}, headers=_bearer(reader)), 403,
                        "forbidden")
-        assert client.put("/schemas/orders", json={}, headers=_bearer(admin)).status_code == 405
+        # admin passes auth; the route then refuses to shadow a file schema
+    assert client.put("/schemas/orders", json={}, headers=_bearer(admin)).status_code == 409
 
 
 def test_rule_table_is_method_and_path_based():
@@ -146,7 +147,7 @@ def test_upload_concurrency_limit_per_key_on_a_real_hub(tmp_path):
         s.sendall(b"POST /schemas/orders/validate HTTP/1.1\r\nHost: x\r\nContent-Type: "
                   b"text/csv\r\nAuthorization: Bearer " + key.encode() +
                   b"\r\nContent-Length: 1000\r\n\r\norder_id")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # generous: the machine may be loaded
         while True:
             r = httpx.post(f"{h['url']}/schemas/orders/validate", content=VALID,
                            headers={**CSV, **_bearer(key)})
