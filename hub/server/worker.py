@@ -70,7 +70,7 @@ def run_job(registry: Registry, job: dict[str, Any]) -> tuple[Any, ...]:
     try:
         entry = registry.get(job["schema"])
         report = validate(Path(job["path"]), entry, max_errors=job["max_errors"],
-                          name=job["name"], fmt=job["fmt"])
+                          name=job["name"], fmt=None if job["fmt"] == "auto" else job["fmt"])
         return ("ok", report.to_json_dict())
     except MemoryError:
         return ("memory", "validating this file needs more memory than the worker limit "
