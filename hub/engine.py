@@ -136,8 +136,26 @@ def canonical(kind: str, value: Any) -> Any:
     return value if isinstance(value, str) else None
 
 
+SAMPLE = 2048  # cells looked at to guess a column's cardinality
+FEW_DISTINCT = 0.25  # at most this share of distinct values: run the kernel on the dictionary
+
+
+def _few_distinct(arr: pa.Array, kernel_kind: str | None) -> bool:
+    """Whether the kernel had better run on the distinct values than on every cell. A guess
+    from the first cells: it changes the speed, never the verdict."""
+    if kernel_kind == "choice" or len(arr) < 4 * SAMPLE:
+        return False  # membership costs what dictionary encoding costs
+    sample = arr.slice(0, SAMPLE)
+    return pc.count_distinct(sample).as_py() <= FEW_DISTINCT * SAMPLE
+
+
 def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool) -> ColumnOutcome:
-    """Pydantic's verdict on every cell of one column."""
+    """Pydantic's verdict on every cell of one column.
+
+    The kernel runs on every cell, or on the dictionary of a low-cardinality column; what it
+    does not accept goes to Pydantic once per distinct value. Both ways end with the cells
+    Pydantic must see (``positions``), each mapped to a distinct value (``indices``).
+    """
     arr = plain(arr)
     n = len(arr)
     groups: list[Group] = []
@@ -148,20 +166,22 @@ def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool) -> Co
     kernel = fp.text_kernel if text else fp.typed_kernel(arr.type)
     vector_key = want_key and fp.key_kind is not None
     key = None
-    if kernel is not None:
+    kind = fp.spec.kind if fp.spec is not None else None
+    if kernel is not None and not _few_distinct(arr, kind):
         accepted = kernel(arr, vector_key)
         residual = ~accepted.mask
         key = accepted.key
+        if nulls is not None:
+            residual &= ~nulls
+        positions = np.flatnonzero(residual)
+        indices, distinct = np.zeros(0, dtype=np.int64), []
+        if len(positions):
+            sub = arr if len(positions) == n else arr.take(pa.array(positions))
+            indices, distinct = _distinct(sub)
     else:
-        residual = np.ones(n, dtype=bool)
-    if nulls is not None:
-        residual &= ~nulls
-    positions = np.flatnonzero(residual)
-    indices, distinct = (np.zeros(0, dtype=np.int64), [])
+        positions, indices, distinct, key = _via_dictionary(arr, kernel, vector_key)
     good: dict[int, Any] = {}
-    if len(positions):
-        sub = arr if len(positions) == n else arr.take(pa.array(positions))
-        indices, distinct = _distinct(sub)
+    if distinct:
         bad: dict[int, list[dict[str, Any]]] = {}
         validate = fp.adapter.validate_python
         for k, value in enumerate(distinct):
@@ -182,6 +202,34 @@ def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool) -> Co
     for pos, k in zip(positions.tolist(), indices.tolist(), strict=True):
         values[pos] = good.get(k)
     return ColumnOutcome(groups, values)
+
+
+def _via_dictionary(arr: pa.Array, kernel: Any, want_key: bool
+                    ) -> tuple[np.ndarray, np.ndarray, list[Any], pa.Array | None]:
+    """Dictionary-encode, let the kernel judge the dictionary, map back to rows: (rows left
+    to Pydantic, their distinct index, the distinct values left, per-row keys)."""
+    try:
+        enc = pc.dictionary_encode(arr)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        rows = np.flatnonzero(to_mask(arr.is_valid())) if arr.null_count else np.arange(len(arr))
+        indices, distinct = _distinct(arr.take(pa.array(rows)) if arr.null_count else arr)
+        return rows, indices, distinct, None
+    dictionary = enc.dictionary
+    row_idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    key = None
+    if kernel is not None:
+        accepted = kernel(dictionary, want_key)
+        left = np.flatnonzero(~accepted.mask)
+        if want_key and accepted.key is not None:
+            key = accepted.key.take(enc.indices)
+    else:
+        left = np.arange(len(dictionary))
+    lookup = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # last slot: null rows
+    lookup[left] = np.arange(len(left))
+    per_row = lookup[row_idx]
+    positions = np.flatnonzero(per_row >= 0)
+    distinct = dictionary.take(pa.array(left)).to_pylist() if len(left) else []
+    return positions, per_row[positions], distinct, key
 
 
 def _bad_groups(fp: FieldPlan, order: int, positions: np.ndarray, indices: np.ndarray,

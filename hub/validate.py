@@ -8,6 +8,7 @@ from pathlib import Path
 from hub.compile import compile_plan
 from hub.engine import ColumnMap, map_columns
 from hub.errors import UnreadableInput
+from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
 from hub.readers import Source, iter_parquet, open_source, read_header
 from hub.registry import SchemaEntry
@@ -65,6 +66,16 @@ def validate(
     batch as it is folded (progress). ``workers`` threads check batches (1: all on the
     caller's thread); ``piece_bytes`` sets the size of CSV pieces (tests use tiny ones).
     """
+    keep_pandas_out()
+    with collector_paused():
+        return _validate(source, schema, max_errors, null_tokens, name, fmt, on_rows, workers,
+                         piece_bytes)
+
+
+def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int | None,
+              null_tokens: tuple[str, ...], name: str | None, fmt: str | None,
+              on_rows: Callable[[int], None] | None, workers: int, piece_bytes: int | None
+              ) -> Report:
     src = source if isinstance(source, Source) else open_source(source, name=name, fmt=fmt)
     plan = compile_plan(schema)
     cap = max_errors or None
