@@ -47,6 +47,8 @@ def validate(
     server: Annotated[str | None, typer.Option(
         "--server", help="Upload to the hub at this URL and use its verdict.",
         show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar (it only shows on a terminal anyway).")] = False,
 ) -> None:
     """Validate FILE against a schema.
 
@@ -54,7 +56,7 @@ def validate(
     bad flag), 3 unreadable input, 4 internal error.
     """
     with cli_errors():
-        report = _report(file, schema, schemas_dir_opt, max_errors, server)
+        report = _report(file, schema, schemas_dir_opt, max_errors, server, quiet)
     code = EXIT_VALID if report["valid"] else EXIT_INVALID
     if output_format is OutputFormat.json:
         _write(json.dumps(report, indent=2, ensure_ascii=False) + "\n", output)
@@ -75,7 +77,7 @@ def validate(
 
 
 def _report(file: Path, schema: str, schemas_dir_opt: Path | None, max_errors: int,
-            server: str | None) -> dict[str, Any]:
+            server: str | None, quiet: bool = False) -> dict[str, Any]:
     from hub.readers import open_source
 
     source = open_source(file, hash_content=server is None)
@@ -83,8 +85,11 @@ def _report(file: Path, schema: str, schemas_dir_opt: Path | None, max_errors: i
         from cli.remote import upload
 
         return upload(server, schema, source.path, source.format, max_errors)
+    from cli.progress import progress_for
     from hub.registry import Registry
     from hub.validate import validate as run_validation
 
     entry = Registry(schemas_dir(schemas_dir_opt)).get(schema)
-    return run_validation(source, entry, max_errors=max_errors).to_json_dict()
+    with progress_for(source, enabled=not quiet) as on_rows:
+        report = run_validation(source, entry, max_errors=max_errors, on_rows=on_rows)
+    return report.to_json_dict()

@@ -109,8 +109,10 @@ def _int(schema: dict[str, Any]) -> tuple[Spec | None, str]:
     mult = schema.get("multiple_of")
     if bounds is None or (mult is not None and not (_is_int(mult) and mult > 0)):
         return None, "int with non-integer bounds: Pydantic checks each distinct value"
-    return Spec("int", multiple_of=mult, **bounds), "unsigned ASCII digits cast to int64" + (
-        f", then {_says(bounds, mult)} in Arrow" if bounds or mult else "")
+    why = "ASCII digits (and a leading -) cast to int64"
+    if bounds or mult:
+        why += f", then {_says(bounds, mult)} in Arrow"
+    return Spec("int", multiple_of=mult, **bounds), why
 
 
 def _float(schema: dict[str, Any]) -> tuple[Spec | None, str]:
@@ -170,8 +172,8 @@ def _temporal(kind: str) -> Any:
         tz = schema.get("tz_constraint")
         if tz not in (None, "aware", "naive"):
             return None, f"{kind} with a fixed offset: Pydantic checks each distinct value"
-        return Spec(kind, tz=tz), f"fixed-width ISO {kind} shapes checked byte-wise " \
-            "with the calendar"
+        return Spec(kind, tz=tz), f"fixed-width ISO {kind} shapes checked byte-wise, " \
+            "calendar and clock included"
     return build
 
 
