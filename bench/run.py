@@ -4,8 +4,9 @@
     python bench/run.py --rows 5000000 --only dvh,pyarrow
 
 Each tool runs ``--runs`` times as a fresh process (imports included); the table shows the
-median wall time, the peak RSS of that process, the errors it found, and its time as a
-multiple of dvh's. Runs are interleaved (dvh, floor, dvh, floor...) so that load from other
+median wall time and CPU time (user + system) with their multiples of dvh's, every run's
+wall time, the peak RSS of the process, and the errors it found. On a shared machine the CPU
+column is the steadier one. Runs are interleaved (dvh, floor, dvh, floor...) so that load from other
 processes on the machine hits every tool alike.
 """
 
@@ -40,6 +41,7 @@ class Tool:
     name: str
     argv: list[str]
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)  # user + system seconds
     peaks: list[int] = field(default_factory=list)  # KiB
     errors: int | None = None
 
@@ -70,17 +72,12 @@ def run_once(tool: Tool) -> None:
                             cwd=ROOT)
     out, err = proc.communicate()
     wall = time.perf_counter() - start
-    usage = _rusage_of(proc)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{tool.name} failed ({proc.returncode}): {err.decode()[-500:]}")
     tool.walls.append(wall)
-    tool.peaks.append(usage)
+    tool.cpus.append(getattr(proc, "_dvh_cpu", 0.0))
+    tool.peaks.append(getattr(proc, "_dvh_maxrss", 0))
     tool.errors = _errors(tool, out.decode())
-
-
-def _rusage_of(proc: subprocess.Popen[bytes]) -> int:
-    """Peak RSS (KiB) of that one child: wait4 reports it per process."""
-    return getattr(proc, "_dvh_maxrss", 0)
 
 
 def _errors(tool: Tool, stdout: str) -> int | None:
@@ -98,6 +95,7 @@ class _Popen(subprocess.Popen):  # type: ignore[type-arg]
         pid, status, usage = os.wait4(self.pid, wait_flags)
         if pid:
             self._dvh_maxrss = usage.ru_maxrss
+            self._dvh_cpu = usage.ru_utime + usage.ru_stime
         return pid, status
 
 
@@ -113,17 +111,19 @@ def table(all_tools: list[Tool], rows: int, runs: int) -> str:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average at the end "
         f"{os.getloadavg()[0]:.2f}",
         "",
-        "| tool | wall (s) | runs (s) | peak RSS (MiB) | errors found | x dvh |",
-        "| --- | ---: | --- | ---: | ---: | ---: |",
+        "| tool | wall (s) | x dvh | CPU (s) | x dvh CPU | runs, wall (s) | peak RSS (MiB) "
+        "| errors found |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for t in all_tools:
-        med = statistics.median(t.walls)
+        med, cpu = statistics.median(t.walls), statistics.median(t.cpus)
         ref = base_pq if "parquet" in t.name else base
         ratio = med / statistics.median(ref.walls) if ref else float("nan")
+        cpu_ratio = cpu / statistics.median(ref.cpus) if ref else float("nan")
         runs_s = " ".join(f"{w:.2f}" for w in t.walls)
         errors = "-" if t.errors is None else f"{t.errors:,}"
-        lines.append(f"| {t.name} | {med:.2f} | {runs_s} | {max(t.peaks) / 1024:.0f} | "
-                     f"{errors} | {ratio:.2f} |")
+        lines.append(f"| {t.name} | {med:.2f} | {ratio:.2f} | {cpu:.2f} | {cpu_ratio:.2f} | "
+                     f"{runs_s} | {max(t.peaks) / 1024:.0f} | {errors} |")
     return "\n".join(lines)
 
 

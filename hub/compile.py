@@ -25,6 +25,7 @@ from pydantic_core import PydanticUndefined
 
 from hub.fastpath import Analysis, analyse
 from hub.kernels import Kernel, Spec, text_kernel
+from hub.lean import keep_pandas_out
 from hub.registry import SchemaEntry
 from hub.rules import DatasetRules, Unique
 
@@ -250,4 +251,5 @@ def _compile_cached(fingerprint: str, schema: SchemaEntry) -> Plan:
 
 def compile_plan(schema: SchemaEntry) -> Plan:
     """The plan for a schema, cached per fingerprint (and model identity)."""
+    keep_pandas_out()
     return _compile_cached(schema.fingerprint, schema)

@@ -342,7 +342,7 @@ def re2_compatible(pattern: str) -> bool:
     if in_class:
         return False
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+        pc.match_substring_regex(pa.nulls(1, pa.string()), pattern)  # RE2 compiles it
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True

@@ -151,8 +151,10 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES)
 
     def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
-        parsed = segments.parse(piece, header, convert)
-        piece.data = bytearray()  # the bytes are parsed: let them go
+        try:
+            parsed = segments.parse(piece, header, convert)
+        finally:
+            piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
             return parsed, None
         return parsed, check_batch(plan, cmap, parsed.batch, folder.want)
