@@ -89,7 +89,12 @@ def explain(name: Name, schemas_dir_opt: SchemasDir = None) -> None:
     table = Table("field", "column", "path", "why", title=f"schema {name}", title_justify="left")
     for r in rows:
         table.add_row(escape(r["field"]), escape(r["column"]), r["path"], escape(r["why"]))
-    make_console().print(table)
+    console = make_console()
+    console.print(table)
+    console.print(" vectorised: Arrow accepts the cells it can prove Pydantic accepts; Pydantic "
+                  "judges the rest, once per distinct value.\n distinct-value: Pydantic judges "
+                  "each distinct value once.  row: validators run per row through Pydantic.",
+                  style="dim")
 
 
 def _write(path: Path, text: str, force: bool) -> None:

@@ -92,6 +92,7 @@ class RunOptions:
     fail_on: FailOn = FailOn.error
     max_error_rate: float | None = None
     max_errors_total: int | None = None
+    quiet: bool = False
 
 
 def validate(
@@ -111,6 +112,8 @@ def validate(
     fail_on: FailOnOpt = FailOn.error,
     max_error_rate: MaxRateOpt = None,
     max_errors_total: MaxTotalOpt = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar (it only shows on a terminal anyway).")] = False,
 ) -> None:
     """Validate FILE against a schema and gate on the verdict.
 
@@ -126,7 +129,7 @@ def validate(
     4  internal error (a bug in dvh: please report it)
     """
     run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
-                     max_errors_total)
+                     max_errors_total, quiet)
     outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
                            output_github, github, max_annotations)
     raise typer.Exit(run_files([file], run, outputs))
@@ -183,9 +186,13 @@ def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
         from cli.remote import upload
 
         return upload(run.server, run.schema, source.path, source.format, run.max_errors)
+    from cli.progress import progress_for
     from hub.validate import validate as run_validation
 
-    return run_validation(source, schema.entry(), max_errors=run.max_errors).to_json_dict()
+    with progress_for(source, enabled=not run.quiet) as on_rows:
+        report = run_validation(source, schema.entry(), max_errors=run.max_errors,
+                                on_rows=on_rows)
+    return report.to_json_dict()
 
 
 def run_files(files: list[Path], run: RunOptions, outputs: Outputs) -> int:

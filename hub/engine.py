@@ -1,16 +1,20 @@
-"""Run a plan over batches and fold the outcome into a report.
+"""Check one batch against a plan: Pydantic's verdict on every cell, at Arrow speed.
 
-Per batch, each field's column is checked on its *distinct* values (Pydantic decides every
-one of them, so verdicts and messages are Pydantic's own), then mapped back to rows. Models
-with validators that need the whole row take the row path. The per-batch results are
-``Partial``s, merged in row order.
+Per field, the vectorised kernel (if the plan has one) accepts what it can prove Pydantic
+accepts; every other non-null cell goes to Pydantic (the field's TypeAdapter) once per
+*distinct* value, and the verdict is mapped back to its rows, so errors and messages are
+Pydantic's own. Fields with validators take the row path (``hub.rowpath``). The outcome is a
+``BatchOutcome`` (groups of failing cells, and the key values uniqueness needs); ``fold`` turns
+it into a ``Partial`` once the batch's place in the file is known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 import pyarrow as pa
@@ -18,12 +22,11 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
-from hub.compile import FieldPlan, Plan
-from hub.partial import FIRST_ROWS, Partial
-from hub.readers import Batch
-from hub.report import ErrorItem
+from hub.compile import ROW, FieldPlan, Plan
+from hub.kernels import to_mask
 
 MISSING = {"type": "missing", "loc": (), "msg": "Field required", "input": None}
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class ColumnMap:
 
 
 def map_columns(plan: Plan, header: list[str]) -> ColumnMap:
-    position = {}
+    position: dict[str, int] = {}
     for i, name in enumerate(header):
         position.setdefault(name, i)
     used: set[int] = set()
@@ -66,19 +69,28 @@ def map_columns(plan: Plan, header: list[str]) -> ColumnMap:
     return ColumnMap(mapped, missing, extra)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     try:
         return to_jsonable_python(value)
     except Exception:  # an exotic value must not break the report
         return repr(value)
 
 
-def _clean_error(err: dict[str, Any]) -> dict[str, Any]:
+def clean_error(err: dict[str, Any]) -> dict[str, Any]:
     ctx = err.get("ctx")
     return {
         "type": err["type"], "loc": tuple(err.get("loc", ())), "msg": err["msg"],
-        "ctx": {k: _jsonable(v) for k, v in ctx.items()} if ctx else None,
+        "ctx": {k: jsonable(v) for k, v in ctx.items()} if ctx else None,
     }
+
+
+def plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous, non-dictionary array."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
 
 
 def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
@@ -107,195 +119,208 @@ def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
 @dataclass
 class ColumnOutcome:
     groups: list[Group]
-    indices: np.ndarray | None = None
-    good: dict[int, Any] = field(default_factory=dict)  # distinct index -> validated value
+    key: pa.Array | list[Any] | None = None  # validated values (Arrow for int/str key kinds)
+    key_extra: dict[int, Any] = field(default_factory=dict)  # ints beyond int64, by row
 
 
-def check_column(order: int, fp: FieldPlan, arr: pa.Array, keep_values: bool) -> ColumnOutcome:
-    """Pydantic's verdict on every cell of one column, computed once per distinct value."""
+def canonical(kind: str, value: Any) -> Any:
+    """A validated value as the vectorised key of its kind (the form the kernels produce)."""
+    if kind == "int":
+        return value
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+SAMPLE = 2048  # cells looked at to guess a column's cardinality
+FEW_DISTINCT = 0.25  # at most this share of distinct values: run the kernel on the dictionary
+
+
+def _few_distinct(arr: pa.Array, kernel_kind: str | None) -> bool:
+    """Whether the kernel had better run on the distinct values than on every cell. A guess
+    from the first cells: it changes the speed, never the verdict."""
+    if kernel_kind == "choice" or len(arr) < 4 * SAMPLE:
+        return False  # membership costs what dictionary encoding costs
+    sample = arr.slice(0, SAMPLE)
+    return pc.count_distinct(sample).as_py() <= FEW_DISTINCT * SAMPLE
+
+
+def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool) -> ColumnOutcome:
+    """Pydantic's verdict on every cell of one column.
+
+    The kernel runs on every cell, or on the dictionary of a low-cardinality column; what it
+    does not accept goes to Pydantic once per distinct value. Both ways end with the cells
+    Pydantic must see (``positions``), each mapped to a distinct value (``indices``).
+    """
+    arr = plain(arr)
+    n = len(arr)
     groups: list[Group] = []
-    indices, distinct = _distinct(arr)
-    if arr.null_count and not fp.nullable and not fp.has_default:
-        groups.append(Group(fp.header, order, None, [MISSING], np.flatnonzero(indices < 0)))
-    bad: dict[int, list[dict[str, Any]]] = {}
+    nulls = to_mask(arr.is_null()) if arr.null_count else None
+    if nulls is not None and not fp.nullable and not fp.has_default:
+        groups.append(Group(fp.header, order, None, [MISSING], np.flatnonzero(nulls)))
+    text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+    kernel = fp.text_kernel if text else fp.typed_kernel(arr.type)
+    vector_key = want_key and fp.key_kind is not None
+    key = None
+    kind = fp.spec.kind if fp.spec is not None else None
+    if kernel is not None and not _few_distinct(arr, kind):
+        accepted = kernel(arr, vector_key)
+        residual = ~accepted.mask
+        key = accepted.key
+        if nulls is not None:
+            residual &= ~nulls
+        positions = np.flatnonzero(residual)
+        indices, distinct = np.zeros(0, dtype=np.int64), []
+        if len(positions):
+            sub = arr if len(positions) == n else arr.take(pa.array(positions))
+            indices, distinct = _distinct(sub)
+    else:
+        positions, indices, distinct, key = _via_dictionary(arr, kernel, vector_key)
     good: dict[int, Any] = {}
-    validate = fp.adapter.validate_python
-    for k, value in enumerate(distinct):
-        try:
-            result = validate(value)
-        except ValidationError as exc:
-            bad[k] = [_clean_error(e) for e in exc.errors(include_url=False)]
-        else:
-            if keep_values:
-                good[k] = result
-    if bad:
-        failing = np.flatnonzero(np.isin(indices, np.fromiter(bad, dtype=np.int64)))
-        by_value = indices[failing]
-        order_idx = np.argsort(by_value, kind="stable")
-        sorted_vals = by_value[order_idx]
-        starts = np.flatnonzero(np.r_[True, sorted_vals[1:] != sorted_vals[:-1]])
-        for s, e in zip(starts, np.r_[starts[1:], len(sorted_vals)], strict=True):
-            k = int(sorted_vals[s])
-            groups.append(Group(fp.header, order, _jsonable(distinct[k]), bad[k],
-                                failing[order_idx[s:e]]))
-    return ColumnOutcome(groups, indices if keep_values else None, good)
+    if distinct:
+        bad: dict[int, list[dict[str, Any]]] = {}
+        validate = fp.adapter.validate_python
+        for k, value in enumerate(distinct):
+            try:
+                result = validate(value)
+            except ValidationError as exc:
+                bad[k] = [clean_error(e) for e in exc.errors(include_url=False)]
+            else:
+                if want_key:
+                    good[k] = result
+        if bad:
+            groups.extend(_bad_groups(fp, order, positions, indices, distinct, bad))
+    if not want_key:
+        return ColumnOutcome(groups)
+    if vector_key:
+        return _vector_key(fp, n, key, positions, indices, good, groups)
+    values: list[Any] = [None] * n
+    for pos, k in zip(positions.tolist(), indices.tolist(), strict=True):
+        values[pos] = good.get(k)
+    return ColumnOutcome(groups, values)
 
 
-def check_rows(plan: Plan, cmap: ColumnMap, batch: pa.RecordBatch
-               ) -> tuple[list[Group], dict[str, list[Any]]]:
-    """The row path: the whole model per row, for validators that need other fields."""
-    by_key = {fp.alias or fp.name: (order, fp) for order, fp, _ in cmap.fields}
-    by_key.update({fp.name: (order, fp) for order, fp, _ in cmap.fields})
-    columns = [(fp, batch.column(idx).to_pylist()) for _, fp, idx in cmap.fields]
-    groups: list[Group] = []
-    values: dict[str, list[Any]] = {fp.name: [None] * batch.num_rows for _, fp, _ in cmap.fields}
-    model = plan.schema.model
-    for i in range(batch.num_rows):
-        row: dict[str, Any] = {}
-        for fp, col in columns:
-            v = col[i]
-            if v is None and not fp.nullable:
-                continue  # absent: the default applies, or Pydantic says "missing"
-            row[fp.alias or fp.name] = v
-        try:
-            obj = model.model_validate(row)
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                loc = err.get("loc", ())
-                head = loc[0] if loc else None
-                order, fp = by_key.get(head, (len(plan.fields), None)) if head else (
-                    len(plan.fields), None)
-                column = fp.header if fp else ""
-                sub = tuple(loc[1:]) if fp else tuple(loc)
-                value = row.get(fp.alias or fp.name) if fp else None
-                e = _clean_error(err)
-                e["loc"] = sub
-                groups.append(Group(column, order, _jsonable(value), [e], np.array([i])))
-        else:
-            for fp, _ in columns:
-                values[fp.name][i] = getattr(obj, fp.name)
-    return groups, values
-
-
-class UniqueIndex:
-    """Values seen so far in unique columns and primary keys, with the row that had them first."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.keys: list[tuple[str, tuple[str, ...], str]] = []
-        for name in plan.rules.unique:
-            self.keys.append((plan.field(name).header, (name,), "duplicate_value"))
-        if plan.rules.primary_key:
-            label = ",".join(plan.field(n).header for n in plan.rules.primary_key)
-            self.keys.append((label, tuple(plan.rules.primary_key), "duplicate_key"))
-        self.seen: list[dict[Any, int]] = [{} for _ in self.keys]
-        self.columns = {n for _, names, _ in self.keys for n in names}
-
-    def check(self, values: dict[str, list[Any] | None], offset: int, order: int,
-              nrows: int) -> list[Group]:
-        groups: list[Group] = []
-        for (label, names, etype), seen in zip(self.keys, self.seen, strict=True):
-            cols = [values.get(n) for n in names]
-            if any(c is None for c in cols):
-                continue  # a key column is absent from the file: reported as missing
-            what = "value" if len(names) == 1 else "key"
-            for i in range(nrows):
-                key = tuple(c[i] for c in cols)  # type: ignore[index]
-                if any(k is None for k in key):
-                    continue
-                first = seen.setdefault(key, offset + i)
-                if first != offset + i:
-                    shown = key[0] if len(key) == 1 else list(key)
-                    groups.append(Group(label, order, _jsonable(shown), [{
-                        "type": etype, "loc": (),
-                        "msg": f"Duplicate {what}: first seen at row {first}",
-                        "ctx": {"first_row": first},
-                    }], np.array([i])))
-        return groups
-
-
-def _row_values(outcome: ColumnOutcome) -> list[Any]:
-    assert outcome.indices is not None
-    good = outcome.good
-    return [good.get(k) if k >= 0 else None for k in outcome.indices.tolist()]
-
-
-def check_batch(plan: Plan, cmap: ColumnMap, batch: Batch, uniq: UniqueIndex,
-                cap: int | None, key_columns: tuple[str, ...] = ()) -> Partial:
-    """Everything one batch violates, as a Partial (rows offset by the batch's offset)."""
-    data = batch.data
-    groups: list[Group] = []
-    values: dict[str, list[Any] | None] = {}
-    if plan.row_validators:
-        row_groups, row_values = check_rows(plan, cmap, data)
-        groups.extend(row_groups)
-        values.update(row_values)
+def _via_dictionary(arr: pa.Array, kernel: Any, want_key: bool
+                    ) -> tuple[np.ndarray, np.ndarray, list[Any], pa.Array | None]:
+    """Dictionary-encode, let the kernel judge the dictionary, map back to rows: (rows left
+    to Pydantic, their distinct index, the distinct values left, per-row keys)."""
+    try:
+        enc = pc.dictionary_encode(arr)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        rows = np.flatnonzero(to_mask(arr.is_valid())) if arr.null_count else np.arange(len(arr))
+        indices, distinct = _distinct(arr.take(pa.array(rows)) if arr.null_count else arr)
+        return rows, indices, distinct, None
+    dictionary = enc.dictionary
+    row_idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    key = None
+    if kernel is not None:
+        accepted = kernel(dictionary, want_key)
+        left = np.flatnonzero(~accepted.mask)
+        if want_key and accepted.key is not None:
+            key = accepted.key.take(enc.indices)
     else:
-        for order, fp, idx in cmap.fields:
-            keep = fp.name in uniq.columns or fp.name in key_columns
-            outcome = check_column(order, fp, data.column(idx), keep)
-            groups.extend(outcome.groups)
-            if keep:
-                values[fp.name] = _row_values(outcome)
-    if uniq.keys:
-        groups.extend(uniq.check(values, batch.offset, len(plan.fields), data.num_rows))
-    return fold_groups(groups, batch, cap, values, key_columns)
+        left = np.arange(len(dictionary))
+    lookup = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # last slot: null rows
+    lookup[left] = np.arange(len(left))
+    per_row = lookup[row_idx]
+    positions = np.flatnonzero(per_row >= 0)
+    distinct = dictionary.take(pa.array(left)).to_pylist() if len(left) else []
+    return positions, per_row[positions], distinct, key
 
 
-def fold_groups(groups: list[Group], batch: Batch, cap: int | None,
-                values: dict[str, list[Any] | None], key_columns: tuple[str, ...]) -> Partial:
-    part = Partial(cap=cap, rows=batch.data.num_rows)
-    if not groups:
-        return part
-    off = batch.offset
-    for g in groups:
-        part.count_value(g.column, [e["type"] for e in g.errors], g.value, len(g.rows),
-                         [int(r) + off for r in g.rows[:FIRST_ROWS]])
-    all_rows = np.concatenate([g.rows for g in groups])
-    part.invalid_rows = int(np.unique(all_rows).size)
-    total = part.error_count
-    room = total if cap is None else min(cap, total)
-    if room:
-        gid = np.concatenate([np.full(len(g.rows), i) for i, g in enumerate(groups)])
-        orders = np.concatenate([np.full(len(g.rows), g.order) for g in groups])
-        chosen = np.lexsort((orders, all_rows))[:room]
-        items: list[ErrorItem] = []
-        for pos in chosen.tolist():
-            g = groups[int(gid[pos])]
-            r = int(all_rows[pos])
-            line = int(batch.lines[r]) if batch.lines is not None else None
-            key = _key_of(values, key_columns, r)
-            for e in g.errors:
-                items.append(ErrorItem(
-                    type=e["type"], loc=["rows", off + r, g.column, *e["loc"]] if g.column
-                    else ["rows", off + r, *e["loc"]],
-                    msg=e["msg"], input=g.value, ctx=e.get("ctx"), line=line, key=key,
-                ))
-        part.add_detail(items[:room], total)
-    else:
-        part.dropped = total
-    return part
-
-
-def _key_of(values: dict[str, list[Any] | None], key_columns: tuple[str, ...], r: int
-            ) -> dict[str, Any] | None:
-    if not key_columns:
-        return None
-    out = {}
-    for name in key_columns:
-        col = values.get(name)
-        out[name] = _jsonable(col[r]) if col is not None else None
+def _bad_groups(fp: FieldPlan, order: int, positions: np.ndarray, indices: np.ndarray,
+                distinct: list[Any], bad: dict[int, list[dict[str, Any]]]) -> list[Group]:
+    failing = np.flatnonzero(np.isin(indices, np.fromiter(bad, dtype=np.int64)))
+    by_value = indices[failing]
+    order_idx = np.argsort(by_value, kind="stable")
+    sorted_vals = by_value[order_idx]
+    starts = np.flatnonzero(np.r_[True, sorted_vals[1:] != sorted_vals[:-1]])
+    out = []
+    for s, e in zip(starts, np.r_[starts[1:], len(sorted_vals)], strict=True):
+        k = int(sorted_vals[s])
+        out.append(Group(fp.header, order, jsonable(distinct[k]), bad[k],
+                         positions[failing[order_idx[s:e]]]))
     return out
 
 
-def run(plan: Plan, cmap: ColumnMap, batches: Iterable[Batch], cap: int | None,
-        on_batch: Callable[[int], None] | None = None) -> Partial:
-    """Fold every batch into one Partial, in row order."""
-    uniq = UniqueIndex(plan)
-    key_columns = tuple(plan.rules.primary_key) or tuple(plan.rules.unique[:1])
-    total = Partial(cap=cap)
-    for batch in batches:
-        total.merge(check_batch(plan, cmap, batch, uniq, total.room if cap else None,
-                                key_columns))
-        if on_batch is not None:
-            on_batch(batch.data.num_rows)
-    return total
+def _vector_key(fp: FieldPlan, n: int, key: pa.Array | None, positions: np.ndarray,
+                indices: np.ndarray, good: dict[int, Any], groups: list[Group]
+                ) -> ColumnOutcome:
+    """The kernel's keys, completed with the values Pydantic accepted on the slow path."""
+    kind = fp.key_kind or "str"
+    arrow_type = pa.int64() if kind == "int" else pa.string()
+    if key is None:
+        key = pa.nulls(n, arrow_type)
+    extra: dict[int, Any] = {}
+    if good:
+        canon = {k: canonical(kind, v) for k, v in good.items()}
+        rows, values = [], []
+        for pos, k in zip(positions.tolist(), indices.tolist(), strict=True):
+            if k not in canon or canon[k] is None:
+                continue
+            v = canon[k]
+            if kind == "int" and not _INT64[0] <= v <= _INT64[1]:
+                extra[pos] = v
+                continue
+            rows.append(pos)
+            values.append(v)
+        if rows:
+            mask = np.zeros(n, dtype=bool)
+            mask[rows] = True
+            key = pc.replace_with_mask(key.cast(arrow_type), pa.array(mask),
+                                       pa.array(values, arrow_type))
+    return ColumnOutcome(groups, key, extra)
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch violates (rows local to the batch) and the key values of its rows."""
+
+    rows: int
+    groups: list[Group]
+    keys: dict[str, pa.Array | list[Any] | None]
+    key_extra: dict[str, dict[int, Any]]
+
+
+def check_batch(plan: Plan, cmap: ColumnMap, data: pa.RecordBatch, want: set[str]
+                ) -> BatchOutcome:
+    """Every cell error of one batch; ``want`` names the fields whose values are kept."""
+    from hub import rowpath
+
+    groups: list[Group] = []
+    keys: dict[str, pa.Array | list[Any] | None] = {}
+    extra: dict[str, dict[int, Any]] = {}
+    if plan.whole_row:
+        row_groups, row_values = rowpath.check_rows(plan, cmap, data, None, None)
+        return BatchOutcome(data.num_rows, row_groups, {n: row_values.get(n) for n in want}, {})
+    for order, fp, idx in cmap.fields:
+        keep = fp.name in want
+        if fp.name in plan.row_fields:
+            continue
+        if fp.path == ROW:
+            outcome = rowpath.check_field_rows(plan, order, fp, data.column(idx), keep)
+        else:
+            outcome = check_column(order, fp, data.column(idx), keep)
+        groups.extend(outcome.groups)
+        if keep:
+            keys[fp.name] = outcome.key
+            if outcome.key_extra:
+                extra[fp.name] = outcome.key_extra
+    if plan.row_fields or plan.model_after:
+        only = None if plan.row_fields else _clean_rows(groups, data.num_rows)
+        row_groups, row_values = rowpath.check_rows(plan, cmap, data, only, plan.row_fields)
+        groups.extend(row_groups)
+        for name in plan.row_fields & want:
+            keys[name] = row_values.get(name)
+    return BatchOutcome(data.num_rows, groups, keys, extra)
+
+
+def _clean_rows(groups: list[Group], n: int) -> np.ndarray:
+    dirty = np.zeros(n, dtype=bool)
+    for g in groups:
+        dirty[g.rows] = True
+    return np.flatnonzero(~dirty)

@@ -107,5 +107,10 @@ class Partial:
         return out
 
 
-def _value_key(value: Any) -> str:
+def _value_key(value: Any) -> Any:
+    """Equal for the same JSON value (1 and "1" and True stay apart; NaN equals NaN)."""
+    if value is None or isinstance(value, str | int):
+        return type(value), value
+    if isinstance(value, float):
+        return float, repr(value)
     return json.dumps(value, sort_keys=True, default=str)

@@ -126,7 +126,7 @@ def read_header(path: Path) -> list[str]:
     return list(first) if first else []
 
 
-def _embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
+def embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
     """Per row, how many line breaks hide inside its quoted cells (None when there are none)."""
     total: np.ndarray | None = None
     for col in batch.columns:
@@ -140,43 +140,67 @@ def _embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
     return total
 
 
-def iter_csv(source: Source, header: list[str], null_tokens: tuple[str, ...] = ()
-             ) -> Iterator[Batch]:
+def csv_convert_options(header: list[str], null_tokens: tuple[str, ...] = ()) -> object:
+    """Every cell as a string (Pydantic decides what it means); empty cells and tokens null."""
     from pyarrow import csv as pacsv
 
-    read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True)
-    parse_options = pacsv.ParseOptions(newlines_in_values=True)
-    convert_options = pacsv.ConvertOptions(
+    return pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
         null_values=["", *null_tokens],
     )
+
+
+def iter_csv(source: Source, header: list[str], null_tokens: tuple[str, ...] = (), *,
+             start: int | None = None, first_row: int = 0, first_line: int | None = None,
+             ) -> Iterator[Batch]:
+    """Stream the records from byte ``start`` (default: just after the header) on, as batches.
+
+    ``first_row`` and ``first_line`` are the row index and physical line of the record at
+    ``start``; the parallel path uses them to hand the rest of a file over to this reader.
+    """
+    from pyarrow import csv as pacsv
+
+    from hub.segments import header_span
+
+    if start is None:
+        start, header_lines = header_span(source.path)
+        first_line = header_lines + 1
+    read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True,
+                                      column_names=header)
+    parse_options = pacsv.ParseOptions(newlines_in_values=True)
     try:
-        reader = pacsv.open_csv(source.path, read_options=read_options,
-                                parse_options=parse_options, convert_options=convert_options)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
-    offset = 0
-    next_line = 2  # the header is line 1
-    while True:
+        fh = source.path.open("rb")
+    except OSError as exc:
+        raise UnreadableInput(f"{source.path}: {exc.strerror or exc}") from None
+    with fh:
+        fh.seek(start)
         try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
+            reader = pacsv.open_csv(fh, read_options=read_options, parse_options=parse_options,
+                                    convert_options=csv_convert_options(header, null_tokens))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
-        n = batch.num_rows
-        extra = _embedded_newlines(batch)
-        lines = np.arange(next_line, next_line + n, dtype=np.int64)
-        if extra is not None:
-            shift = np.concatenate(([0], np.cumsum(extra)[:-1]))
-            lines = lines + shift
-            next_line = int(lines[-1] + extra[-1] + 1) if n else next_line
-        else:
-            next_line += n
-        yield Batch(batch, offset, lines)
-        offset += n
+        offset = first_row
+        next_line = first_line or 2
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise UnreadableInput(f"{source.name}: {_arrow_reason(exc)}") from None
+            n = batch.num_rows
+            extra = embedded_newlines(batch)
+            lines = np.arange(next_line, next_line + n, dtype=np.int64)
+            if extra is not None:
+                shift = np.concatenate(([0], np.cumsum(extra)[:-1]))
+                lines = lines + shift
+                next_line = int(lines[-1] + extra[-1] + 1) if n else next_line
+            else:
+                next_line += n
+            yield Batch(batch, offset, lines)
+            offset += n
 
 
 def iter_parquet(source: Source) -> tuple[list[str], Iterator[Batch]]:

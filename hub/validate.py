@@ -6,12 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hub.compile import compile_plan
-from hub.engine import ColumnMap, map_columns, run
+from hub.engine import ColumnMap, map_columns
 from hub.errors import UnreadableInput
+from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
-from hub.readers import Source, iter_csv, iter_parquet, open_source, read_header
+from hub.readers import Source, iter_parquet, open_source, read_header
 from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
+from hub.runner import WORKERS, run_batches, run_csv
 
 DEFAULT_MAX_ERRORS = 100
 
@@ -53,13 +55,27 @@ def validate(
     name: str | None = None,
     fmt: str | None = None,
     on_rows: Callable[[int], None] | None = None,
+    workers: int = WORKERS,
+    piece_bytes: int | None = None,
 ) -> Report:
     """Validate one file against one schema.
 
     Invalid data comes back as a report; only a file that cannot be read at all raises
     (``UnreadableInput``, ``UnsupportedFormat``). ``max_errors`` caps ``detail`` (0 or None:
-    no cap); every count stays exact.
+    no cap); every count stays exact. ``on_rows`` is called with the number of rows of each
+    batch as it is folded (progress). ``workers`` threads check batches (1: all on the
+    caller's thread); ``piece_bytes`` sets the size of CSV pieces (tests use tiny ones).
     """
+    keep_pandas_out()
+    with collector_paused():
+        return _validate(source, schema, max_errors, null_tokens, name, fmt, on_rows, workers,
+                         piece_bytes)
+
+
+def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int | None,
+              null_tokens: tuple[str, ...], name: str | None, fmt: str | None,
+              on_rows: Callable[[int], None] | None, workers: int, piece_bytes: int | None
+              ) -> Report:
     src = source if isinstance(source, Source) else open_source(source, name=name, fmt=fmt)
     plan = compile_plan(schema)
     cap = max_errors or None
@@ -68,7 +84,6 @@ def validate(
         if src.bytes == 0:
             raise UnreadableInput(f"{src.name}: the file is empty (0 bytes)")
         header = read_header(src.path)
-        batches = iter_csv(src, header, tokens)
     else:
         header, batches = iter_parquet(src)
     cmap = map_columns(plan, header)
@@ -76,7 +91,12 @@ def validate(
     total = Partial(cap=cap)
     for item in head:
         total.count_dataset_error(item, str(item.loc[1]))
-    total.merge(run(plan, cmap, batches, total.room if cap else None, on_rows))
+    room = total.room if cap else None
+    if src.format == "csv":
+        body = run_csv(plan, cmap, src, header, tokens, room, on_rows, workers, piece_bytes)
+    else:
+        body = run_batches(plan, cmap, batches, room, on_rows, workers)
+    total.merge(body)
     for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
         total.count_dataset_error(item, None)
     if head:

@@ -25,6 +25,12 @@ def _admits_none(model: type[BaseModel], name: str) -> bool:
 def oracle(model: type[BaseModel], path: Path, null_tokens: tuple[str, ...] = ()
            ) -> set[tuple[int, str, str, str]]:
     """{(row, column, type, msg)} for every cell error Pydantic reports, row by row."""
+    return set(oracle_errors(model, path, null_tokens))
+
+
+def oracle_errors(model: type[BaseModel], path: Path, null_tokens: tuple[str, ...] = ()
+                  ) -> list[tuple[int, str, str, str]]:
+    """Every cell error Pydantic reports, row by row, as (row, column, type, msg)."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))
     header, data = rows[0], rows[1:]
@@ -36,7 +42,7 @@ def oracle(model: type[BaseModel], path: Path, null_tokens: tuple[str, ...] = ()
         elif name in header:
             fields[name] = (header.index(name), alias or name)
     nullable = {n: _admits_none(model, n) for n in fields}
-    out = set()
+    out = []
     for i, row in enumerate(data):
         record: dict[str, Any] = {}
         for name, (idx, key) in fields.items():
@@ -51,5 +57,5 @@ def oracle(model: type[BaseModel], path: Path, null_tokens: tuple[str, ...] = ()
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = err["loc"]
-                out.add((i, str(loc[0]) if loc else "", err["type"], err["msg"]))
+                out.append((i, str(loc[0]) if loc else "", err["type"], err["msg"]))
     return out

@@ -1,0 +1,155 @@
+"""Benchmark dvh against the floor (pyarrow's own read) and its peers, as whole processes.
+
+    python bench/run.py --rows 1000000 --runs 5          # generates the data if missing
+    python bench/run.py --rows 5000000 --only dvh,pyarrow
+
+Each tool runs ``--runs`` times as a fresh process (imports included); the table shows the
+median wall time, the peak RSS of that process, the errors it found, and its time as a
+multiple of dvh's. Runs are interleaved (dvh, floor, dvh, floor...) so that load from other
+processes on the machine hits every tool alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import DATA, write  # noqa: E402
+
+FLOOR_CSV = ("import sys, pyarrow.csv as c; t = c.read_csv(sys.argv[1]); "
+             "print('{\"rows\": %d}' % t.num_rows)")
+FLOOR_PARQUET = ("import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); "
+                 "print('{\"rows\": %d}' % t.num_rows)")
+
+
+@dataclass
+class Tool:
+    name: str
+    argv: list[str]
+    walls: list[float] = field(default_factory=list)
+    peaks: list[int] = field(default_factory=list)  # KiB
+    errors: int | None = None
+
+
+def _dvh(path: Path, out: Path) -> list[str]:
+    return [str(BIN / "dvh"), "validate", str(path), "--schema", "orders", "--schemas-dir",
+            str(ROOT / "schemas"), "--format", "json", "--output", str(out)]
+
+
+def tools(rows: int, only: set[str] | None) -> list[Tool]:
+    csv_path, pq_path = DATA / f"orders_{rows}.csv", DATA / f"orders_{rows}.parquet"
+    py = sys.executable
+    out = DATA / "dvh_report.json"
+    all_tools = [
+        Tool("dvh", _dvh(csv_path, out)),
+        Tool("pyarrow", [py, "-c", FLOOR_CSV, str(csv_path)]),
+        Tool("pandera", [py, str(ROOT / "bench" / "pandera_orders.py"), str(csv_path)]),
+        Tool("pydantic", [py, str(ROOT / "bench" / "pydantic_rows.py"), str(csv_path)]),
+        Tool("dvh-parquet", _dvh(pq_path, out)),
+        Tool("pyarrow-parquet", [py, "-c", FLOOR_PARQUET, str(pq_path)]),
+    ]
+    return [t for t in all_tools if only is None or t.name in only]
+
+
+def run_once(tool: Tool) -> None:
+    start = time.perf_counter()
+    proc = subprocess.Popen(tool.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    usage = _rusage_of(proc)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{tool.name} failed ({proc.returncode}): {err.decode()[-500:]}")
+    tool.walls.append(wall)
+    tool.peaks.append(usage)
+    tool.errors = _errors(tool, out.decode())
+
+
+def _rusage_of(proc: subprocess.Popen[bytes]) -> int:
+    """Peak RSS (KiB) of that one child: wait4 reports it per process."""
+    return getattr(proc, "_dvh_maxrss", 0)
+
+
+def _errors(tool: Tool, stdout: str) -> int | None:
+    if tool.name.startswith("dvh"):
+        report = json.loads((DATA / "dvh_report.json").read_text())
+        return int(report["error_count"])
+    last = stdout.strip().splitlines()[-1] if stdout.strip() else "{}"
+    return json.loads(last).get("errors")
+
+
+class _Popen(subprocess.Popen):  # type: ignore[type-arg]
+    """Popen that reaps with wait4, keeping the child's own rusage."""
+
+    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
+        pid, status, usage = os.wait4(self.pid, wait_flags)
+        if pid:
+            self._dvh_maxrss = usage.ru_maxrss
+        return pid, status
+
+
+subprocess.Popen = _Popen  # type: ignore[misc]
+
+
+def table(all_tools: list[Tool], rows: int, runs: int) -> str:
+    base = next((t for t in all_tools if t.name == "dvh"), None)
+    base_pq = next((t for t in all_tools if t.name == "dvh-parquet"), None)
+    lines = [
+        f"orders, {rows:,} rows; median of {runs} runs; {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average at the end "
+        f"{os.getloadavg()[0]:.2f}",
+        "",
+        "| tool | wall (s) | runs (s) | peak RSS (MiB) | errors found | x dvh |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for t in all_tools:
+        med = statistics.median(t.walls)
+        ref = base_pq if "parquet" in t.name else base
+        ratio = med / statistics.median(ref.walls) if ref else float("nan")
+        runs_s = " ".join(f"{w:.2f}" for w in t.walls)
+        errors = "-" if t.errors is None else f"{t.errors:,}"
+        lines.append(f"| {t.name} | {med:.2f} | {runs_s} | {max(t.peaks) / 1024:.0f} | "
+                     f"{errors} | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", help="comma-separated tool names "
+                        "(dvh, pyarrow, pandera, pydantic, dvh-parquet, pyarrow-parquet)")
+    parser.add_argument("--slow-runs", type=int, default=1,
+                        help="runs of the slow peers (pandera, pydantic)")
+    args = parser.parse_args(argv)
+    if not (DATA / f"orders_{args.rows}.csv").exists():
+        print(f"generating {args.rows:,} rows ...", file=sys.stderr)
+        write(args.rows)
+    only = set(args.only.split(",")) if args.only else None
+    all_tools = tools(args.rows, only)
+    for i in range(args.runs):
+        for t in all_tools:
+            if t.name in ("pandera", "pydantic") and i >= args.slow_runs:
+                continue
+            run_once(t)
+            print(f"run {i + 1}: {t.name} {t.walls[-1]:.2f}s", file=sys.stderr)
+    print(table(all_tools, args.rows, args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

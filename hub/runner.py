@@ -1,0 +1,197 @@
+"""Run a plan over a whole file: batches checked by two workers, folded in row order.
+
+Checking a batch (``engine.check_batch``) needs nothing but the batch, so it runs on worker
+threads (Arrow's kernels and CSV parser release the GIL). What needs the batch's place in the
+file (uniqueness, row numbers, lines, the detail cap) happens in ``fold``, on the caller's
+thread, one batch after the other in row order. At most ``workers + 1`` batches are in flight,
+so memory stays bounded by the batch size plus the uniqueness index.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from hub.compile import Plan
+from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
+from hub.partial import FIRST_ROWS, Partial
+from hub.readers import Batch, Source, iter_csv
+from hub.report import ErrorItem
+from hub.uniqueness import KeyRule, UniqueIndex
+
+WORKERS = 2
+OnRows = Callable[[int], None] | None
+
+
+def key_rules(plan: Plan) -> list[KeyRule]:
+    rules = []
+    for name in plan.rules.unique:
+        fp = plan.field(name)
+        rules.append(KeyRule(fp.header, (name,), "duplicate_value", fp.key_kind is not None))
+    if plan.rules.primary_key:
+        fps = [plan.field(n) for n in plan.rules.primary_key]
+        rules.append(KeyRule(",".join(f.header for f in fps), tuple(plan.rules.primary_key),
+                             "duplicate_key", all(f.key_kind is not None for f in fps)))
+    return rules
+
+
+class Folder:
+    """Folds batch outcomes, in row order, into one Partial."""
+
+    def __init__(self, plan: Plan, cap: int | None) -> None:
+        self.plan = plan
+        self.cap = cap
+        self.uniq = UniqueIndex(key_rules(plan))
+        self.key_columns = plan.key_columns
+        self.want = self.uniq.columns | set(self.key_columns)
+        self.total = Partial(cap=cap)
+
+    def add(self, outcome: BatchOutcome, offset: int, lines: np.ndarray | None) -> None:
+        groups = list(outcome.groups)
+        order = len(self.plan.fields)
+        for rule, shown, first, rows in self.uniq.check(outcome.keys, outcome.key_extra,
+                                                        offset, outcome.rows):
+            what = "value" if len(rule.names) == 1 else "key"
+            groups.append(Group(rule.label, order, jsonable(shown), [{
+                "type": rule.error_type, "loc": (),
+                "msg": f"Duplicate {what}: first seen at row {first}",
+                "ctx": {"first_row": first},
+            }], rows))
+        room = self.total.room if self.cap else None
+        self.total.merge(fold(groups, outcome, offset, lines, room, self.key_columns))
+
+
+def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndarray | None,
+         cap: int | None, key_columns: tuple[str, ...]) -> Partial:
+    """A batch's groups as a Partial: exact counts, detail in row-major order up to ``cap``."""
+    part = Partial(cap=cap, rows=outcome.rows)
+    if not groups:
+        return part
+    for g in groups:
+        part.count_value(g.column, [e["type"] for e in g.errors], g.value, len(g.rows),
+                         [int(r) + offset for r in g.rows[:FIRST_ROWS]])
+    all_rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
+    part.invalid_rows = int(np.unique(all_rows).size)
+    total = part.error_count
+    room = total if cap is None else min(cap, total)
+    if not room:
+        part.dropped = total
+        return part
+    gid = np.concatenate([np.full(len(g.rows), i) for i, g in enumerate(groups)])
+    orders = np.concatenate([np.full(len(g.rows), g.order) for g in groups])
+    chosen = np.lexsort((gid, orders, all_rows))[:room]
+    items: list[ErrorItem] = []
+    for pos in chosen.tolist():
+        g = groups[int(gid[pos])]
+        r = int(all_rows[pos])
+        line = int(lines[r]) if lines is not None else None
+        key = _key_of(outcome.keys, key_columns, r)
+        for e in g.errors:
+            loc = ["rows", offset + r, g.column, *e["loc"]] if g.column else \
+                ["rows", offset + r, *e["loc"]]
+            items.append(ErrorItem.model_construct(
+                type=e["type"], loc=loc, msg=e["msg"], input=g.value, ctx=e.get("ctx"),
+                line=line, key=key))
+        if len(items) >= room:
+            break
+    part.add_detail(items[:room], total)
+    return part
+
+
+def _key_of(keys: dict[str, Any], key_columns: tuple[str, ...], r: int) -> dict[str, Any] | None:
+    if not key_columns:
+        return None
+    out = {}
+    for name in key_columns:
+        col = keys.get(name)
+        if col is None:
+            out[name] = None
+        elif isinstance(col, pa.Array):
+            out[name] = jsonable(col[r].as_py())
+        else:
+            out[name] = jsonable(col[r])
+    return out
+
+
+def run_batches(plan: Plan, cmap: ColumnMap, batches: Iterable[Batch], cap: int | None,
+                on_rows: OnRows = None, workers: int = WORKERS) -> Partial:
+    """Check batches that already know their offsets (Parquet, the CSV stream)."""
+    folder = Folder(plan, cap)
+    _fold_batches(folder, plan, cmap, batches, on_rows, workers)
+    return folder.total
+
+
+def _fold_batches(folder: Folder, plan: Plan, cmap: ColumnMap, batches: Iterable[Batch],
+                  on_rows: OnRows, workers: int) -> None:
+    def work(batch: Batch) -> tuple[Batch, BatchOutcome]:
+        return batch, check_batch(plan, cmap, batch.data, folder.want)
+
+    for batch, outcome in _ordered(work, batches, workers):
+        folder.add(outcome, batch.offset, batch.lines)
+        if on_rows is not None:
+            on_rows(batch.data.num_rows)
+
+
+def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
+            null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
+            workers: int = WORKERS, piece_bytes: int | None = None) -> Partial:
+    """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
+    piece whose records span lines on, the streaming reader takes over (see hub.segments)."""
+    from hub import segments
+    from hub.readers import csv_convert_options
+
+    folder = Folder(plan, cap)
+    convert = csv_convert_options(header, null_tokens)
+    start, header_lines = segments.header_span(source.path)
+    pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES)
+
+    def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
+        parsed = segments.parse(piece, header, convert)
+        piece.data = bytearray()  # the bytes are parsed: let them go
+        if parsed.streaming or parsed.batch is None:
+            return parsed, None
+        return parsed, check_batch(plan, cmap, parsed.batch, folder.want)
+
+    offset, line = 0, header_lines + 1
+    results = _ordered(work, pieces, workers)
+    for parsed, outcome in results:
+        if parsed.streaming:
+            results.close()  # drop the pieces in flight: the stream re-reads them
+            rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
+                            first_row=offset, first_line=line)
+            _fold_batches(folder, plan, cmap, rest, on_rows, workers)
+            break
+        if outcome is not None:
+            lines = parsed.lines + line if parsed.lines is not None else None
+            folder.add(outcome, offset, lines)
+            offset += outcome.rows
+            if on_rows is not None:
+                on_rows(outcome.rows)
+        line += parsed.newlines
+    return folder.total
+
+
+def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:
+    """``map(work, items)`` on ``workers`` threads, in order, at most workers + 1 in flight.
+    Stops the producer (and drops pending work) when the consumer stops early."""
+    if workers <= 1:
+        yield from map(work, items)
+        return
+    it = iter(items)
+    pending: deque[Future[Any]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dvh") as pool:
+        try:
+            for item in it:
+                pending.append(pool.submit(work, item))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()

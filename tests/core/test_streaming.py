@@ -1,0 +1,193 @@
+"""Streaming: pieces, workers and batch boundaries change nothing in the report."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pydantic import BaseModel, Field
+
+import hub.readers
+from hub.registry import entry_for
+from hub.rules import DatasetRules, Unique
+from hub.validate import validate
+
+
+class Order(BaseModel):
+    dvh_rules: ClassVar[DatasetRules] = DatasetRules(primary_key=("shop", "ref"))
+    id: Annotated[int, Field(gt=0), Unique()]
+    shop: str
+    ref: int
+    email: Annotated[str, Field(pattern=r"^[a-z]+@[a-z]+\.com$"), Unique()]
+    qty: Annotated[int, Field(ge=1, le=9)] | None = None
+    note: str | None = None
+
+
+def _rows(n: int, seed: int = 7) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        ident = str(i + 1) if rng.random() > 0.02 else str(rng.integers(1, n))
+        ident = ident if rng.random() > 0.01 else rng.choice(["x", "0", " 5 ", "1_0"])
+        shop = rng.choice(["a", "b", "c"])
+        ref = str(i // 3) if rng.random() > 0.02 else str(rng.integers(0, n // 3))
+        email = f"u{i}@x.com" if rng.random() > 0.02 else rng.choice(["dup@x.com", "BAD"])
+        qty = str(rng.integers(0, 11)) if rng.random() > 0.3 else ""
+        note = rng.choice(["", "plain", "with, comma", 'say "hi"'])
+        rows.append([ident, shop, ref, email, qty, note])
+    return rows
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["id", "shop", "ref", "email", "qty", "note"])
+        writer.writerows(rows)
+    return path
+
+
+def _body(report) -> dict:
+    body = report.to_json_dict()
+    body.pop("source")
+    return body
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    return _write(tmp_path_factory.mktemp("s") / "orders.csv", _rows(3000))
+
+
+def test_pieces_and_workers_change_nothing(big):
+    entry = entry_for("order", Order)
+    reference = _body(validate(big, entry, max_errors=0, workers=1))
+    assert reference["error_count"] > 100
+    for piece, workers in [(700, 2), (4096, 1), (50_000, 2)]:
+        got = _body(validate(big, entry, max_errors=0, workers=workers, piece_bytes=piece))
+        assert got == reference, (piece, workers)
+    capped = _body(validate(big, entry, max_errors=7, piece_bytes=700))
+    assert capped["detail"] == reference["detail"][:7]
+    assert capped["errors_by_column"] == reference["errors_by_column"]
+
+
+def test_every_duplicate_names_the_first_row(big):
+    report = validate(big, entry_for("order", Order), max_errors=0, piece_bytes=700)
+    with big.open(newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    first: dict[int, int] = {}
+    expected = {}
+    for i, row in enumerate(rows):
+        try:
+            key = int(row[0].strip().replace("_", ""))
+        except ValueError:
+            continue
+        if key <= 0:
+            continue
+        if key in first:
+            expected[i] = first[key]
+        first.setdefault(key, i)
+    got = {d.loc[1]: d.ctx["first_row"] for d in report.detail
+           if d.type == "duplicate_value" and d.loc[2] == "id"}
+    assert got == expected
+    some = next(d for d in report.detail if d.type == "duplicate_value")
+    assert some.msg == f"Duplicate value: first seen at row {some.ctx['first_row']}"
+    assert any(d.type == "duplicate_key" and d.loc[2] == "shop,ref" for d in report.detail)
+
+
+def test_detail_items_carry_the_row_key(big):
+    report = validate(big, entry_for("order", Order), max_errors=20)
+    item = report.detail[0]
+    assert set(item.key) == {"shop", "ref"}
+
+
+def _physical_lines(path: Path) -> list[int]:
+    """1-based line on which each data record starts, as the csv module reads it."""
+    starts = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        line = reader.line_num
+        for _ in reader:
+            starts.append(line + 1)
+            line = reader.line_num
+    return starts
+
+
+@pytest.mark.parametrize("piece", [None, 60, 400])
+def test_line_numbers_survive_quoted_newlines_and_pieces(tmp_path, piece):
+    rows = _rows(400)
+    for i in (5, 150, 151, 390):
+        rows[i][5] = "two\nlines"
+    rows[200][5] = "three\n\nlines"
+    path = _write(tmp_path / "nl.csv", rows)
+    report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=piece)
+    lines = _physical_lines(path)
+    assert report.detail
+    for d in report.detail:
+        if d.loc[0] == "rows" and len(d.loc) > 1:
+            assert d.line == lines[d.loc[1]], d
+
+
+def test_blank_lines_keep_line_numbers(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("id,shop,ref,email\n1,a,1,a@x.com\n\nx,a,2,b@x.com\n\n\n3,a,3,BAD\n")
+    report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=20)
+    assert [(d.loc[1], d.line) for d in report.detail] == [(1, 4), (2, 7)]
+
+
+def test_the_stream_takes_over_mid_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(hub.readers, "CSV_BLOCK_SIZE", 1 << 10)
+    rows = _rows(600)
+    rows[300][5] = "x\ny"
+    path = _write(tmp_path / "late.csv", rows)
+    entry = entry_for("order", Order)
+    streamed = _body(validate(path, entry, max_errors=0, piece_bytes=2000))
+    whole = _body(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
+    assert streamed == whole
+
+
+def test_progress_reports_every_row(big):
+    seen: list[int] = []
+    report = validate(big, entry_for("order", Order), on_rows=seen.append, piece_bytes=5000)
+    assert sum(seen) == report.rows == 3000 and len(seen) > 1
+
+
+class Wide(BaseModel):
+    id: Annotated[int, Unique()]
+    code: Annotated[str, Unique()]
+    day: Annotated[str, Unique()] | None = None
+
+
+def test_uniqueness_far_apart_ids_and_text_keys(tmp_path):
+    ids = [1, 10**15, 2, 10**15, -(2**62), 3, -(2**62), 99999999999999999999, 99999999999999999999]
+    path = tmp_path / "far.csv"
+    lines = ["id,code"] + [f"{v},c{v % 7}" for v in ids]
+    path.write_text("\n".join(lines) + "\n")
+    report = validate(path, entry_for("wide", Wide), max_errors=0, piece_bytes=30)
+    dups = {(d.loc[1], d.loc[2], d.ctx["first_row"]) for d in report.detail}
+    expected = {(3, "id", 1), (6, "id", 4), (8, "id", 7)}
+    codes: dict[str, int] = {}
+    for i, v in enumerate(ids):
+        c = f"c{v % 7}"
+        if c in codes:
+            expected.add((i, "code", codes[c]))
+        codes.setdefault(c, i)
+    assert dups == expected
+
+
+def test_parquet_batches_and_dense_to_sparse_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(hub.readers, "PARQUET_BATCH_ROWS", 1000)
+    n = 5000
+    ids = np.arange(n, dtype=np.int64) * 7919 % 1_000_003 + 1
+    ids[4000] = ids[10]
+    ids[4500] = 10**14  # forces the index from a dense table to sorted runs
+    ids[4700] = 10**14
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": ids, "code": [f"k{i}" for i in range(n)]}), path,
+                   row_group_size=700)
+    report = validate(path, entry_for("wide", Wide), max_errors=0)
+    assert {(d.loc[1], d.ctx["first_row"]) for d in report.detail} == {(4000, 10), (4700, 4500)}
