@@ -65,8 +65,10 @@ class Scanner:
                                                   or b"\n\n" in joined or b"\n\r\n" in joined):
                         signs.blank_lines = True
                     crs = chunk.count(b"\r")
-                    if crs and not signs.lone_cr and (crs != chunk.count(b"\r\n")
-                                                      and not chunk.endswith(b"\r")):
+                    tail_cr = 1 if chunk.endswith(b"\r") else 0  # its \n may start the next
+                    if crs and not signs.lone_cr and crs - chunk.count(b"\r\n") > tail_cr:
+                        signs.lone_cr = True
+                    if prev_last.endswith(b"\r") and not chunk.startswith(b"\n"):
                         signs.lone_cr = True
                     since_newline = self._lines(chunk, since_newline)
                     prev_last = chunk[-2:]
