@@ -42,17 +42,35 @@ def _raise_for(response: Any, server: str) -> None:
     raise ConfigError(f"{msg} (HTTP {status})")
 
 
-def upload(server: str, schema: str, path: Path, fmt: str, max_errors: int) -> dict[str, Any]:
-    """POST the file as a raw body; the server's report (200 valid, 422 invalid)."""
+def read_params(read: Any) -> dict[str, Any]:
+    """The reading options as the hub's query parameters (only what the user set)."""
+    if read is None:
+        return {}
+    params: dict[str, Any] = {}
+    if read.delimiter:
+        params["delimiter"] = read.delimiter
+    if read.encoding:
+        params["encoding"] = read.encoding
+    if not read.header:
+        params["header"] = "false"
+    if read.null_tokens:
+        params["null_token"] = list(read.null_tokens)
+    return params
+
+
+def upload(server: str, schema: str, path: Path, fmt: str, max_errors: int,
+           read: Any = None) -> dict[str, Any]:
+    """POST the file as a raw body; the server's report (200 valid, 422 invalid).
+
+    Compressed files travel as they are; the hub inflates them (by name and content)."""
     import httpx
 
     url = f"/schemas/{schema}/validate"
+    params = {"max_errors": max_errors, "filename": path.name, **read_params(read)}
     try:
         with _client(server) as client, path.open("rb") as fh:
-            response = client.post(
-                url, content=fh, params={"max_errors": max_errors, "filename": path.name},
-                headers={"content-type": _MEDIA[fmt]},
-            )
+            response = client.post(url, content=fh, params=params,
+                                   headers={"content-type": _MEDIA[fmt]})
     except httpx.HTTPError as exc:
         raise ConfigError(f"cannot reach the hub at {server}: {exc}") from None
     if response.status_code in (200, 422):

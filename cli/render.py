@@ -79,7 +79,7 @@ def _columns_table(report: dict[str, Any], width: int) -> Table:
             first = ", ".join(str(r) for r in tv["first_rows"])
             more = "…" if tv["count"] > len(tv["first_rows"]) else ""
             tops.append(f"{_quoted(tv['input'])} ×{tv['count']:,} (rows {first}{more})")
-        rows.append((cut(column, 60) or "(dataset)", f"{info['errors']:,}", types, tops))
+        rows.append((cut(column, 60) or "(row)", f"{info['errors']:,}", types, tops))
     # Rich drops no-wrap columns when space runs out, so widths are settled here.
     w_col = min(max([6, *(len(r[0]) for r in rows)]), 24)
     w_err = max([6, *(len(r[1]) for r in rows)])

@@ -83,6 +83,66 @@ MaxTotalOpt = Annotated[int | None, typer.Option(
     rich_help_panel=_CI)]
 
 
+_IN = "Reading the input"
+DelimiterOpt = Annotated[str | None, typer.Option(
+    "--delimiter", "-d", help="CSV delimiter [default: detected among , ; tab |; tab for "
+    ".tsv]. 'tab' or '\\t' for a tab.", show_default=False, rich_help_panel=_IN)]
+EncodingOpt = Annotated[str | None, typer.Option(
+    "--encoding", help="Text encoding, e.g. latin-1, cp1252, utf-16 [default: UTF-8, or what a "
+    "byte-order mark says].", show_default=False, rich_help_panel=_IN)]
+NoHeaderOpt = Annotated[bool, typer.Option(
+    "--no-header", help="The file has no header row: columns map to fields by position.",
+    rich_help_panel=_IN)]
+NullTokenOpt = Annotated[list[str] | None, typer.Option(
+    "--null-token", help="A cell value that means missing, like the empty cell (repeatable; "
+    "e.g. --null-token NA). The schema can declare its own.", show_default=False,
+    rich_help_panel=_IN)]
+InputFormatOpt = Annotated[str | None, typer.Option(
+    "--input-format", help="csv or parquet, when neither the name nor the content says.",
+    show_default=False, rich_help_panel=_IN)]
+MaxInflateOpt = Annotated[int, typer.Option(
+    "--max-decompressed-bytes", min=1, help="Refuse a compressed file (.gz .bz2 .xz .zst) that "
+    "expands past this many bytes.", rich_help_panel=_IN)]
+CellLimitOpt = Annotated[int, typer.Option(
+    "--cell-limit", min=1, help="Largest CSV cell in characters; a larger one is an error at "
+    "that cell.", rich_help_panel=_IN)]
+
+
+def read_options(delimiter: str | None, encoding: str | None, no_header: bool,
+                 null_tokens: list[str] | None, input_format: str | None,
+                 max_decompressed: int, cell_limit: int) -> Any:
+    """The user's knowledge of the input, for hub.inputs (usage errors exit 2)."""
+    from hub.inputs import ReadOptions
+
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise typer.BadParameter("one character (or 'tab')", param_hint="--delimiter")
+    if input_format not in (None, "csv", "parquet"):
+        raise typer.BadParameter("csv or parquet", param_hint="--input-format")
+    return ReadOptions(fmt=input_format, delimiter=delimiter, encoding=encoding,
+                       header=not no_header, null_tokens=tuple(null_tokens or ()),
+                       max_decompressed_bytes=max_decompressed, cell_limit=cell_limit)
+
+
+def expand_inputs(args: list[Path]) -> list[Path]:
+    """Paths as given, with shell-style globs expanded (quoted globs reach us unexpanded).
+    A glob that matches nothing is a usage error; a missing plain path is reported per file."""
+    import glob
+
+    out: list[Path] = []
+    for arg in args:
+        text = str(arg)
+        if any(ch in text for ch in "*?["):
+            matches = sorted(glob.glob(text, recursive=True))  # noqa: PTH207 - absolute patterns
+            if not matches:
+                raise typer.BadParameter(f"{text!r} matches no file", param_hint="FILE")
+            out.extend(Path(m) for m in matches if Path(m).is_file())
+        else:
+            out.append(arg)
+    return out
+
+
 @dataclass
 class RunOptions:
     schema: str
@@ -93,10 +153,14 @@ class RunOptions:
     max_error_rate: float | None = None
     max_errors_total: int | None = None
     quiet: bool = False
+    read: Any = None  # hub.inputs.ReadOptions
 
 
 def validate(
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet file to check.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(
+        help="CSV or Parquet files (compressed .gz .bz2 .xz .zst too); quoted globs like "
+        "'drops/*.csv' are expanded. One report each; the exit code is the worst.",
+        show_default=False)],
     schema: SchemaOpt,
     schemas_dir_opt: SchemasDirOpt = None,
     output_format: FormatOpt = None,
@@ -114,6 +178,13 @@ def validate(
     max_errors_total: MaxTotalOpt = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar (it only shows on a terminal anyway).")] = False,
+    delimiter: DelimiterOpt = None,
+    encoding: EncodingOpt = None,
+    no_header: NoHeaderOpt = False,
+    null_token: NullTokenOpt = None,
+    input_format: InputFormatOpt = None,
+    max_decompressed_bytes: MaxInflateOpt = 8 << 30,
+    cell_limit: CellLimitOpt = 1 << 20,
 ) -> None:
     """Validate FILE against a schema and gate on the verdict.
 
@@ -128,11 +199,13 @@ def validate(
     3  unreadable input (missing, empty, not CSV/Parquet, corrupt)
     4  internal error (a bug in dvh: please report it)
     """
+    read = read_options(delimiter, encoding, no_header, null_token, input_format,
+                        max_decompressed_bytes, cell_limit)
     run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
-                     max_errors_total, quiet)
+                     max_errors_total, quiet, read)
     outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
                            output_github, github, max_annotations)
-    raise typer.Exit(run_files([file], run, outputs))
+    raise typer.Exit(run_files(expand_inputs(files), run, outputs))
 
 
 def make_outputs(fmt: OutputFormat | None, output: Path | None, output_json: Path | None,
@@ -179,20 +252,33 @@ class _Schema:
 
 
 def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
-    from hub.readers import open_source
+    from hub.inputs import ReadOptions, sniff_source
 
-    source = open_source(file, hash_content=run.server is None)
+    read = run.read or ReadOptions()
     if run.server:
         from cli.remote import upload
 
-        return upload(run.server, run.schema, source.path, source.format, run.max_errors)
+        return upload(run.server, run.schema, file, sniff_source(file, read), run.max_errors,
+                      read)
     from cli.progress import progress_for
     from hub.validate import validate as run_validation
 
-    with progress_for(source, enabled=not run.quiet) as on_rows:
-        report = run_validation(source, schema.entry(), max_errors=run.max_errors,
-                                on_rows=on_rows)
+    with progress_for(_Progress(file), enabled=not run.quiet) as on_rows:
+        report = run_validation(file, schema.entry(), max_errors=run.max_errors,
+                                on_rows=on_rows, options=read)
     return report.to_json_dict()
+
+
+class _Progress:
+    """What the progress bar needs to know of a file before it is read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.name = path, path.name
+        self.format = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
+        try:
+            self.bytes = path.stat().st_size
+        except OSError:
+            self.bytes = 0
 
 
 def run_files(files: list[Path], run: RunOptions, outputs: Outputs) -> int:

@@ -20,6 +20,10 @@ import numpy as np
 import pyarrow as pa
 
 DEFAULT_CELL_LIMIT = 1 << 20  # 1 MiB
+STRUCTURAL_TYPES = frozenset({
+    "too_many_cells", "too_few_cells", "duplicate_header", "blank_header", "unterminated_quote",
+    "nul_character", "invalid_encoding", "cell_too_large",
+})
 BATCH_ROWS = 32 * 1024
 _BAD_TEXT = re.compile("[\udc80-\udcff\ufffd]")
 

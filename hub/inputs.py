@@ -178,3 +178,16 @@ def _transcode(path: Path, encoding: str, name: str, temp_dir: Path | None) -> P
 
 def with_format(prepared: Prepared, fmt: str) -> Prepared:
     return replace(prepared, fmt=fmt)
+
+
+def sniff_source(path: Path, options: ReadOptions) -> str:
+    """``csv`` or ``parquet`` for a file about to be uploaded (compressed: its inner format by
+    name, ``csv`` when unknown); the hub re-checks everything on its side."""
+    head = _head(path)
+    found = magic(head)
+    named = _split_name(path.name)[1]
+    if options.fmt:
+        return options.fmt
+    if found.kind == "parquet":
+        return "parquet"
+    return named or "csv"

@@ -73,7 +73,8 @@ def looks_binary(head: bytes) -> bool:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter among , ; tab | that splits the first lines most consistently.
+    """The delimiter among , ; tab | that splits the header into several columns and the
+    following lines most consistently into as many; ``,`` when none does (one column).
 
     Quoted fields are respected (the csv module splits them); ties prefer the order above.
     """
@@ -83,15 +84,14 @@ def sniff_delimiter(text: str) -> str:
     best, best_score = ",", -1.0
     for delim in DELIMITERS:
         try:
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+            rows = [r for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=delim) if r]
         except csv.Error:
             continue
-        widths = [len(r) for r in rows if r]
-        if not widths or max(widths) < 2:
-            continue
-        mode = max(set(widths), key=widths.count)
-        consistent = widths.count(mode) / len(widths)
-        score = consistent * 1000 + mode
+        if not rows or len(rows[0]) < 2:
+            continue  # the header must be split by it
+        width = len(rows[0])
+        body = rows[1:] or rows
+        score = sum(len(r) == width for r in body) / len(body) * 1000 + width
         if score > best_score:
             best, best_score = delim, score
     return best

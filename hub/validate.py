@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from hub.compile import compile_plan
+from hub.careful import Dialect, read_careful
+from hub.carefulrun import issue_item, run_careful
+from hub.compile import Plan, compile_plan
 from hub.engine import ColumnMap, map_columns
 from hub.errors import UnreadableInput
+from hub.inputs import Prepared, ReadOptions, prepare
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
-from hub.readers import Source, iter_parquet, open_source, read_header
+from hub.readers import Source, iter_parquet, read_header
 from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
 from hub.runner import WORKERS, run_batches, run_csv
+from hub.scan import Scanner
 
 DEFAULT_MAX_ERRORS = 100
 
@@ -57,58 +62,179 @@ def validate(
     on_rows: Callable[[int], None] | None = None,
     workers: int = WORKERS,
     piece_bytes: int | None = None,
+    options: ReadOptions | None = None,
+    temp_dir: Path | None = None,
 ) -> Report:
     """Validate one file against one schema.
 
     Invalid data comes back as a report; only a file that cannot be read at all raises
-    (``UnreadableInput``, ``UnsupportedFormat``). ``max_errors`` caps ``detail`` (0 or None:
-    no cap); every count stays exact. ``on_rows`` is called with the number of rows of each
-    batch as it is folded (progress). ``workers`` threads check batches (1: all on the
-    caller's thread); ``piece_bytes`` sets the size of CSV pieces (tests use tiny ones).
+    (``UnreadableInput``, ``UnsupportedFormat``, each with a ``kind`` slug). ``max_errors``
+    caps ``detail`` (0 or None: no cap); every count stays exact. ``on_rows`` is called with
+    the number of rows of each batch as it is folded (progress). ``workers`` threads check
+    batches (1: all on the caller's thread); ``piece_bytes`` sets the size of CSV pieces (tests
+    use tiny ones). ``options`` says what the user knows of the file (format, delimiter,
+    encoding, header, compression, limits); anything left ``None`` is found out.
     """
     keep_pandas_out()
+    opts = options or ReadOptions()
+    if fmt and not opts.fmt:
+        opts = replace(opts, fmt=fmt)
+    if null_tokens:
+        opts = replace(opts, null_tokens=tuple(dict.fromkeys((*opts.null_tokens, *null_tokens))))
     with collector_paused():
-        return _validate(source, schema, max_errors, null_tokens, name, fmt, on_rows, workers,
-                         piece_bytes)
+        return _validate(source, schema, max_errors, name, on_rows, workers, piece_bytes, opts,
+                         temp_dir)
+
+
+def _stat(path: Path) -> int:
+    try:
+        if path.is_dir():
+            raise UnreadableInput(f"{path}: is a directory, not a file", kind="not_a_file")
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableInput(f"{path}: no such file", kind="not_found") from None
+    except OSError as exc:
+        raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
 
 
 def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int | None,
-              null_tokens: tuple[str, ...], name: str | None, fmt: str | None,
-              on_rows: Callable[[int], None] | None, workers: int, piece_bytes: int | None
-              ) -> Report:
-    src = source if isinstance(source, Source) else open_source(source, name=name, fmt=fmt)
-    plan = compile_plan(schema)
-    cap = max_errors or None
-    tokens = tuple(dict.fromkeys((*plan.rules.null_tokens, *null_tokens)))
-    if src.format == "csv":
-        if src.bytes == 0:
-            raise UnreadableInput(f"{src.name}: the file is empty (0 bytes)")
-        header = read_header(src.path)
+              name: str | None, on_rows: Callable[[int], None] | None, workers: int,
+              piece_bytes: int | None, opts: ReadOptions, temp_dir: Path | None) -> Report:
+    if isinstance(source, Source):
+        path, label = source.path, source.name
     else:
-        header, batches = iter_parquet(src)
-    cmap = map_columns(plan, header)
-    head = _structural_items(cmap, plan.forbid_extra)
+        path = Path(source)
+        label = name or path.name
+    size = _stat(path)
+    scanner = Scanner(path, line_limit=opts.cell_limit)
+    prepared = prepare(path, label, opts, temp_dir=temp_dir)
+    try:
+        src = Source(path=prepared.path, name=label, format=prepared.fmt, bytes=size,
+                     _sha=scanner)  # type: ignore[arg-type]
+        plan = compile_plan(schema)
+        cap = max_errors or None
+        tokens = tuple(dict.fromkeys((*plan.rules.null_tokens, *opts.null_tokens)))
+        if prepared.fmt == "parquet":
+            total = _run_parquet(plan, src, cap, on_rows, workers)
+        else:
+            signs = scanner if prepared.path == path else Scanner(
+                prepared.path, line_limit=opts.cell_limit, hash_content=False)
+            total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
+                             signs, opts)
+        for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
+            total.count_dataset_error(item, None)
+        return Report(
+            valid=total.error_count == 0,
+            schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
+            source=SourceRef(name=label, format=prepared.fmt, bytes=size,
+                             sha256=scanner.result()),
+            rows=total.rows,
+            invalid_rows=total.invalid_rows,
+            error_count=total.error_count,
+            truncated=total.dropped > 0,
+            errors_by_column=total.errors_by_column(),
+            detail=total.detail,
+        )
+    finally:
+        prepared.cleanup()
+
+
+def _start(plan: Plan, cmap: ColumnMap, cap: int | None, extra_items: list[ErrorItem] = ()
+           ) -> Partial:
+    """A Partial opened with the file-level problems: header issues, missing/extra columns."""
     total = Partial(cap=cap)
-    for item in head:
+    for item in extra_items:
+        total.count_dataset_error(item, str(item.loc[1]) if len(item.loc) > 1 else None)
+    for item in _structural_items(cmap, plan.forbid_extra):
         total.count_dataset_error(item, str(item.loc[1]))
-    room = total.room if cap else None
-    if src.format == "csv":
-        body = run_csv(plan, cmap, src, header, tokens, room, on_rows, workers, piece_bytes)
-    else:
-        body = run_batches(plan, cmap, batches, room, on_rows, workers)
+    return total
+
+
+def _finish(plan: Plan, total: Partial, body: Partial, cmap: ColumnMap) -> Partial:
     total.merge(body)
-    for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
-        total.count_dataset_error(item, None)
-    if head:
+    if cmap.missing or (plan.forbid_extra and cmap.extra):
         total.invalid_rows = total.rows  # Pydantic rejects every row that lacks a field
-    return Report(
-        valid=total.error_count == 0,
-        schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
-        source=SourceRef(name=src.name, format=src.format, bytes=src.bytes, sha256=src.sha256()),
-        rows=total.rows,
-        invalid_rows=total.invalid_rows,
-        error_count=total.error_count,
-        truncated=total.dropped > 0,
-        errors_by_column=total.errors_by_column(),
-        detail=total.detail,
-    )
+    return total
+
+
+def _run_parquet(plan: Plan, src: Source, cap: int | None, on_rows: Callable[[int], None] | None,
+                 workers: int) -> Partial:
+    try:
+        header, batches = iter_parquet(src)
+        import pyarrow.parquet as pq
+
+        arrow_schema = pq.read_schema(src.path)
+    except UnreadableInput as exc:
+        raise UnreadableInput(str(exc), kind="corrupt_parquet") from None
+    except Exception as exc:  # pyarrow raises several types for a damaged footer
+        raise UnreadableInput(f"{src.name}: not a readable Parquet file ({exc})",
+                              kind="corrupt_parquet") from None
+    cmap = map_columns(plan, header)
+    nested = _nested_fields(cmap, arrow_schema)
+    total = _start(plan, cmap, cap, nested)
+    try:
+        body = run_batches(plan, cmap, batches, total.room if cap else None, on_rows, workers)
+    except UnreadableInput as exc:
+        raise UnreadableInput(str(exc), kind="corrupt_parquet") from None
+    return _finish(plan, total, body, cmap)
+
+
+def _nested_fields(cmap: ColumnMap, arrow_schema: object) -> list[ErrorItem]:
+    """A list/struct/map column for a scalar field: one clear column error, no cell checks."""
+    import pyarrow as pa
+
+    items, keep = [], []
+    for order, fp, idx in cmap.fields:
+        typ = arrow_schema.field(idx).type  # type: ignore[attr-defined]
+        nested = pa.types.is_nested(typ)
+        wants_nested = fp.adapter.json_schema().get("type") in ("array", "object")
+        if nested and not wants_nested:
+            items.append(ErrorItem(
+                type="nested_column", loc=["columns", fp.header],
+                msg=f"Column is {typ}, a nested type; field {fp.name!r} takes a single value",
+                input=str(typ), ctx={"arrow_type": str(typ)}))
+        else:
+            keep.append((order, fp, idx))
+    cmap.fields[:] = keep
+    return items
+
+
+def _fast_ok(dialect: Dialect) -> bool:
+    return (dialect.delimiter == "," and dialect.header and dialect.quotechar == '"'
+            and dialect.escapechar is None)
+
+
+def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
+             cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
+             piece_bytes: int | None, signs: Scanner, opts: ReadOptions) -> Partial:
+    if _fast_ok(prepared.dialect):
+        try:
+            header = read_header(src.path)
+            if header and header[0].startswith("\ufeff"):
+                header[0] = header[0][1:]
+            cmap = map_columns(plan, header)
+            total = _start(plan, cmap, cap)
+            body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
+                           on_rows, workers, piece_bytes)
+        except UnreadableInput:
+            pass  # the careful reader will say exactly what and where
+        else:
+            if not signs.wait().suspect and len(set(header)) == len(header) and all(
+                    h.strip() for h in header):
+                return _finish(plan, total, body, cmap)
+    return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)
+
+
+def _run_careful(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
+                 cap: int | None, on_rows: Callable[[int], None] | None,
+                 opts: ReadOptions) -> Partial:
+    names, header_issues, batches = read_careful(
+        src.path, prepared.dialect, null_tokens=tokens, cell_limit=opts.cell_limit,
+        field_names=[fp.header for fp in plan.fields])
+    if prepared.dialect.header and not names:
+        raise UnreadableInput(f"{src.name}: the file is empty (no header)", kind="empty_file")
+    cmap = map_columns(plan, names)
+    cmap.extra[:] = [e for e in cmap.extra if not e.startswith("\x00")]
+    total = _start(plan, cmap, cap, [issue_item(i) for i in header_issues])
+    body = run_careful(plan, cmap, batches, total.room if cap else None, on_rows)
+    return _finish(plan, total, body, cmap)

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from pydantic import AwareDatetime, Field, NaiveDatetime, create_model
 
 import hub.engine
+from hub.careful import STRUCTURAL_TYPES
 from hub.registry import entry_for
 from hub.validate import validate
 from tests.oracle import oracle_errors
@@ -177,6 +178,7 @@ def _dvh_errors(report: Any) -> Counter[tuple[Any, ...]]:
     return Counter(
         (d.loc[1], str(d.loc[2]) if len(d.loc) > 2 else "", d.type, d.msg)
         for d in report.detail if d.loc[0] == "rows" and len(d.loc) > 1
+        and d.type not in STRUCTURAL_TYPES  # a NUL byte is also a structural error (issue 4)
     )
 
 
@@ -197,7 +199,8 @@ def test_dvh_verdict_is_pydantics(data, piece, sample, tokens, workers, monkeypa
         expected = Counter(oracle_errors(model, path, tokens))
         got = _dvh_errors(report)
         assert got == expected, (rows, sorted(got - expected), sorted(expected - got))
-        assert report.error_count == sum(expected.values())
+        structural = sum(1 for d in report.detail if d.type in STRUCTURAL_TYPES)
+        assert report.error_count - structural == sum(expected.values())
         assert report.invalid_rows == len({e[0] for e in expected})
         assert report.rows == len(rows)
     finally:
