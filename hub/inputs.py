@@ -97,6 +97,9 @@ def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | Non
             temps.append(inflated)
             path, head = inflated, _head(inflated)
             found = magic(head)
+        if not (options.fmt or named_fmt) and _foreign_extension(name) and found.kind == "text":
+            raise UnsupportedFormat(f"{name}: cannot tell the format from the name; use .csv or "
+                                    ".parquet, or --input-format")
         fmt = _settle_format(name, options.fmt or named_fmt, found.kind, found.name, head)
         if fmt == "parquet":
             return Prepared(path, "parquet", Dialect(), temps)
@@ -122,6 +125,19 @@ def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | Non
             with suppress(OSError):
                 tmp.unlink()
         raise
+
+
+_NEUTRAL = frozenset({"", ".auto", ".bin", ".dat", ".data", ".tmp", ".upload"})
+
+
+def _foreign_extension(name: str) -> bool:
+    """A name whose extension says it is something else (.md, .json...): not guessed at."""
+    lower = name.lower()
+    for suffix in SUFFIXES:
+        if lower.endswith(suffix):
+            lower = lower[: -len(suffix)]
+            break
+    return PurePosixPath(lower).suffix not in _NEUTRAL
 
 
 def _settle_format(name: str, declared: str | None, kind: str, what: str, head: bytes) -> str:

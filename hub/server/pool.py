@@ -55,10 +55,11 @@ class Job:
     fmt: str
     max_errors: int
     size: int
+    read: dict[str, Any] | None = None  # hub.inputs.ReadOptions fields the client set
 
     def message(self) -> dict[str, Any]:
         return {"schema": self.schema, "path": str(self.path), "name": self.name,
-                "fmt": self.fmt, "max_errors": self.max_errors}
+                "fmt": self.fmt, "max_errors": self.max_errors, "read": self.read or {}}
 
 
 @dataclass
@@ -264,8 +265,9 @@ class WorkerPool:
             return reply[1]
         if kind == "error":
             cls = getattr(errors, reply[1], errors.DvhError)
-            raise (cls if isinstance(cls, type) and issubclass(cls, errors.DvhError)
-                   else errors.DvhError)(reply[2])
+            if not (isinstance(cls, type) and issubclass(cls, errors.DvhError)):
+                cls = errors.DvhError
+            raise cls(reply[2], kind=reply[3] if len(reply) > 3 else None)
         if kind == "memory":
             raise JobFailed(503, "memory_limit_exceeded", reply[1])
         raise JobFailed(500, "internal_error", f"internal error in the worker ({reply[1]})")

@@ -68,9 +68,9 @@ def domain_problem(exc: DvhError) -> tuple[int, dict[str, Any]]:
         status, kind, loc = exc.status, exc.kind, []
     else:
         status, kind, loc = 500, "dvh_error", []
-        for cls, code, slug in _DOMAIN:
+        for cls, code, _slug in _DOMAIN:
             if isinstance(exc, cls):
-                status, kind = code, slug
+                status, kind = code, exc.kind  # the precise slug (empty_file, ...) if any
                 loc = ["path", "name"] if isinstance(exc, SchemaNotFound) else []
                 break
     return status, {"detail": [{"type": kind, "loc": loc, "msg": str(exc)}]}

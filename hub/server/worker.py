@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import DvhError
+from hub.inputs import ReadOptions
 from hub.registry import Registry
 from hub.validate import validate
 
@@ -69,14 +70,16 @@ def run_job(registry: Registry, job: dict[str, Any]) -> tuple[Any, ...]:
     """One job, every outcome turned into a reply (nothing escapes to kill the loop)."""
     try:
         entry = registry.get(job["schema"])
+        read = ReadOptions(**job.get("read", {}))
         report = validate(Path(job["path"]), entry, max_errors=job["max_errors"],
-                          name=job["name"], fmt=None if job["fmt"] == "auto" else job["fmt"])
+                          name=job["name"], fmt=None if job["fmt"] == "auto" else job["fmt"],
+                          options=read)
         return ("ok", report.to_json_dict())
     except MemoryError:
         return ("memory", "validating this file needs more memory than the worker limit "
                 f"({job['memory_limit'] >> 20} MiB)")
     except DvhError as exc:
-        return ("error", type(exc).__name__, str(exc))
+        return ("error", type(exc).__name__, str(exc), exc.kind)
     except RecursionError:
         return ("internal", "the file nests too deeply to validate (RecursionError)")
     except Exception as exc:  # a bug: the hub reports it as internal, without rows or traceback

@@ -80,10 +80,10 @@ def test_unsupported_format_is_415(client):
 def test_unreadable_file_is_400(client):
     r = client.post("/schemas/orders/validate", content=b"PAR1garbage",
                     headers={"content-type": "application/vnd.apache.parquet"})
-    assert_problem(r, 400, "unreadable_input")
+    assert_problem(r, 400, "corrupt_parquet")
     r = client.post("/schemas/orders/validate", content=b"",
                     headers={"content-type": "text/csv"})
-    assert_problem(r, 400, "unreadable_input")
+    assert_problem(r, 400, "empty_file")
 
 
 def test_multipart_without_file_field_is_400(client):

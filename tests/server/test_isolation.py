@@ -79,7 +79,7 @@ def test_async_job_that_fails_answers_what_the_upload_would_have(make_client, ho
         while (got := client.get(r.headers["location"])).status_code == 202:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert_problem(got, 400, "unreadable_input")
+        assert_problem(got, 400, "corrupt_parquet")
         crash = _post(client, "crash", wait="false")
         while (got := client.get(crash.headers["location"])).status_code == 202:
             assert time.monotonic() < deadline

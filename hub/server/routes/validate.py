@@ -13,6 +13,7 @@ from hub.report import Report
 from hub.server.deps import RegistryDep, SettingsDep, ValidationsDep, api_key_of
 from hub.server.pool import Job
 from hub.server.problems import ProblemBody
+from hub.server.settings import Settings
 from hub.server.uploads import receive_upload
 
 router = APIRouter(tags=["validate"])
@@ -41,6 +42,24 @@ _ACCEPTED: dict[str, Any] = {
 }
 _NOT_STORED = {"model": Report, "description": "The report, marked \"stored\": false, because "
                "the database refused it (507: disk full; 503: database unavailable)."}
+
+
+def _read_options(settings: Settings, delimiter: str | None, encoding: str | None,
+                  header: bool, null_token: list[str] | None, inflate: int | None
+                  ) -> dict[str, object]:
+    """What the client said of its file, for the worker's ``ReadOptions`` (the decompressed
+    cap can only be lowered, never raised past the hub's)."""
+    read: dict[str, object] = {"max_decompressed_bytes": min(
+        inflate or settings.max_decompressed_bytes, settings.max_decompressed_bytes)}
+    if delimiter:
+        read["delimiter"] = delimiter
+    if encoding:
+        read["encoding"] = encoding
+    if not header:
+        read["header"] = False
+    if null_token:
+        read["null_tokens"] = tuple(null_token)
+    return read
 
 
 @router.post(
@@ -74,13 +93,26 @@ async def validate_upload(
                                 "the background")] = True,
     filename: Annotated[str | None, Query(max_length=255, description="Name (and format hint) "
                                           "of a raw-body upload")] = None,
+    delimiter: Annotated[str | None, Query(min_length=1, max_length=1, description="CSV "
+                                           "delimiter [default: detected]")] = None,
+    encoding: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                          description="Text encoding [default: UTF-8 or "
+                                          "the byte-order mark's]")] = None,
+    header: Annotated[bool, Query(description="false: columns map to fields by "
+                                  "position")] = True,
+    null_token: Annotated[list[str] | None, Query(max_length=20, description="Cell values "
+                                                  "that mean missing (repeatable)")] = None,
+    max_decompressed_bytes: Annotated[int | None, Query(ge=1, description="Lower the hub's "
+                                                        "cap on a compressed file's size")] = None,
 ) -> JSONResponse:
     """Validate an uploaded CSV or Parquet file; the report is stored before it is returned."""
     await run_in_threadpool(registry.get, name)  # 404 before reading a large body
     upload = await receive_upload(request, settings)
     cap = settings.max_errors if max_errors is None else max_errors
+    read = _read_options(settings, delimiter, encoding, header, null_token,
+                         max_decompressed_bytes)
     job = Job(schema=name, path=upload.path, name=upload.name, fmt=upload.fmt, max_errors=cap,
-              size=upload.size)
+              size=upload.size, read=read)
     key = api_key_of(request)
     key_id = key.id if key is not None else None
     if wait:
