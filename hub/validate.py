@@ -85,6 +85,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             raise UnreadableInput(f"{src.name}: the file is empty (0 bytes)")
         header = read_header(src.path)
     else:
+        src.hash_in_background()
         header, batches = iter_parquet(src)
     cmap = map_columns(plan, header)
     head = _structural_items(cmap, plan.forbid_extra)
