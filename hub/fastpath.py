@@ -19,8 +19,14 @@ _INERT = frozenset({"metadata", "ref", "serialization"})
 _INERT_CONFIG = frozenset({
     "ser_json_timedelta", "ser_json_inf_nan", "use_enum_values", "hide_input_in_errors",
     "arbitrary_types_allowed", "validate_default", "coerce_numbers_to_str", "val_temporal_unit",
-    "title",
+    "title", "allow_inf_nan",  # only rejects inf/nan, which no kernel accepts
 })
+_TEXTUAL = frozenset({"str", "literal", "enum"})
+# Config keys that change parsing only for some types (any other key: every type).
+_CONFIG_KINDS = {
+    "str_strip_whitespace": _TEXTUAL, "str_to_lower": _TEXTUAL, "str_to_upper": _TEXTUAL,
+    "str_min_length": _TEXTUAL, "str_max_length": _TEXTUAL, "regex_engine": {"str"},
+}
 _KEYS = {
     "int": {"gt", "ge", "lt", "le", "multiple_of", "strict"},
     "float": {"gt", "ge", "lt", "le", "allow_inf_nan", "strict"},
@@ -70,7 +76,8 @@ def analyse(core_schema: dict[str, Any], config: dict[str, Any] | None) -> Analy
     """A Spec when every value the fast path accepts is provably accepted by Pydantic."""
     inner, _ = _unwrap(core_schema)
     kind = inner.get("type", "?")
-    odd_config = sorted(set(config or {}) - _INERT_CONFIG)
+    odd_config = sorted(k for k in set(config or {}) - _INERT_CONFIG
+                        if kind in _CONFIG_KINDS.get(k, (kind,)))
     if odd_config:
         return Analysis(None, f"config {', '.join(odd_config)} changes parsing: Pydantic "
                         "checks each distinct value")

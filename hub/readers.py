@@ -48,26 +48,56 @@ class Source:
     def sha256(self) -> str | None:
         return self._sha.result() if self._sha else None
 
+    def hash_in_background(self) -> None:
+        """Start hashing now, on a thread (when no reader will feed the bytes)."""
+        if self._sha:
+            self._sha.start()
+
+    def feed_hash(self, offset: int, data: memoryview | bytes) -> None:
+        """Bytes a reader has in hand, for the hash (read once, hashed while in cache)."""
+        if self._sha:
+            self._sha.feed(offset, data)
+
 
 class _Hasher:
-    """Hash the file on a background thread: hashlib releases the GIL on large buffers."""
+    """SHA-256 of the file. A reader that goes through the file in order feeds it the bytes it
+    has read anyway; whatever was not fed is read on a background thread (hashlib releases
+    the GIL on large buffers)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, size: int) -> None:
+        self._path, self._size = path, size
+        self._hash = hashlib.sha256()
+        self._fed = 0
         self._digest: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
-    def _run(self, path: Path) -> None:
-        h = hashlib.sha256()
+    def feed(self, offset: int, data: memoryview | bytes) -> None:
+        if self._thread is None and offset == self._fed:
+            self._hash.update(data)
+            self._fed += len(data)
+        else:
+            self.start()  # out of order: the thread takes over from what was fed
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
         try:
-            with path.open("rb") as fh:
+            with self._path.open("rb") as fh:
+                fh.seek(self._fed)
                 while chunk := fh.read(4 << 20):
-                    h.update(chunk)
-            self._digest = h.hexdigest()
+                    self._hash.update(chunk)
+            self._digest = self._hash.hexdigest()
         except OSError:
             self._digest = None
 
     def result(self) -> str | None:
+        if self._thread is None and self._fed == self._size:
+            return self._hash.hexdigest()
+        self.start()
+        assert self._thread is not None
         self._thread.join()
         return self._digest
 
@@ -109,7 +139,7 @@ def open_source(path: Path | str, *, name: str | None = None, fmt: str | None = 
         raise UnreadableInput(f"{p}: is a directory, not a file")
     fmt = detect_format(p, fmt)
     return Source(path=p, name=name or p.name, format=fmt, bytes=size,
-                  _sha=_Hasher(p) if hash_content else None)
+                  _sha=_Hasher(p, size) if hash_content else None)
 
 
 def read_header(path: Path) -> list[str]:
@@ -207,7 +237,8 @@ def iter_parquet(source: Source) -> tuple[list[str], Iterator[Batch]]:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(source.path)
+        # pre_buffer would keep every column chunk read so far: memory would grow with the file
+        pf = pq.ParquetFile(source.path, pre_buffer=False)
         names = list(pf.schema_arrow.names)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise UnreadableInput(f"{source.name}: not a readable Parquet file ({_arrow_reason(exc)})"

@@ -148,7 +148,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     folder = Folder(plan, cap)
     convert = csv_convert_options(header, null_tokens)
     start, header_lines = segments.header_span(source.path)
-    pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES)
+    pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
+                           on_read=source.feed_hash)
 
     def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
         try:
@@ -164,6 +165,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     for parsed, outcome in results:
         if parsed.streaming:
             results.close()  # drop the pieces in flight: the stream re-reads them
+            source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=offset, first_line=line)
             _fold_batches(folder, plan, cmap, rest, on_rows, workers)

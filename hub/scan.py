@@ -36,8 +36,9 @@ class Scanner:
     """Hash and scan ``path`` in the background; ``result()`` is the hex sha256."""
 
     def __init__(self, path: Path, *, line_limit: int, quote: bytes = b'"',
-                 hash_content: bool = True) -> None:
+                 hash_content: bool = True, signs: bool = True) -> None:
         self._digest: str | None = None
+        self._scan = signs
         self.signs = Signs()
         self._limit = line_limit
         self._quote = quote
@@ -56,6 +57,8 @@ class Scanner:
                 while chunk := fh.read(CHUNK):
                     if h is not None:
                         h.update(chunk)
+                    if not self._scan:
+                        continue
                     if not signs.nul and b"\x00" in chunk:
                         signs.nul = True
                     if self._quote:
@@ -72,7 +75,7 @@ class Scanner:
                         signs.lone_cr = True
                     since_newline = self._lines(chunk, since_newline)
                     prev_last = chunk[-2:]
-            signs.odd_quotes = quotes % 2 == 1
+            signs.odd_quotes = self._scan and quotes % 2 == 1
             self._digest = h.hexdigest() if h is not None else None
         except OSError:
             self._digest = None

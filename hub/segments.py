@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,13 +93,17 @@ def header_span(path: Path, limit: int = 1 << 20) -> tuple[int, int]:
             return pos, lines
 
 
-def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES) -> Iterator[Piece]:
-    """Pieces from byte ``start`` to the end of the file, each cut after a line break."""
+def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
+         on_read: Callable[[int, memoryview], None] | None = None) -> Iterator[Piece]:
+    """Pieces from byte ``start`` to the end of the file, each cut after a line break.
+    ``on_read(offset, bytes)`` sees the header and then every piece, in file order."""
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
         piece_bytes = max(min(piece_bytes, size - start), 1)  # a small file: a small buffer
         pool = Buffers(piece_bytes)
+        if on_read is not None and start:
+            on_read(0, memoryview(os.pread(fd, start, 0)))
         pos, index = start, 0
         while pos < size:
             want = piece_bytes
@@ -116,7 +120,10 @@ def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES) -> Iterator[Pie
                 want *= 2  # one record longer than a piece: read more
             if not length:
                 return
-            yield Piece(index, pos, buf, length, pool)
+            piece = Piece(index, pos, buf, length, pool)
+            if on_read is not None:
+                on_read(pos, piece.data)
+            yield piece
             pos += length
             index += 1
     finally:

@@ -14,7 +14,7 @@ from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
-from hub.readers import Source, iter_parquet, read_header
+from hub.readers import Source, _Hasher, iter_parquet, read_header
 from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
 from hub.runner import WORKERS, run_batches, run_csv
@@ -106,18 +106,25 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
         path = Path(source)
         label = name or path.name
     size = _stat(path)
-    scanner = Scanner(path, line_limit=opts.cell_limit)
     prepared = prepare(path, label, opts, temp_dir=temp_dir)
     try:
+        # The hash is of the file as given. When it is parsed as is, the readers feed the
+        # hasher the bytes they read anyway; an inflated or transcoded file is hashed by the
+        # scan of the original instead.
+        same = prepared.path == path
+        hasher = _Hasher(path, size) if same else None
+        scanner = Scanner(path, line_limit=opts.cell_limit, hash_content=not same,
+                          signs=same and prepared.fmt == "csv")
         src = Source(path=prepared.path, name=label, format=prepared.fmt, bytes=size,
-                     _sha=scanner)  # type: ignore[arg-type]
+                     _sha=hasher)
         plan = compile_plan(schema)
         cap = max_errors or None
         tokens = tuple(dict.fromkeys((*plan.rules.null_tokens, *opts.null_tokens)))
         if prepared.fmt == "parquet":
+            src.hash_in_background()
             total = _run_parquet(plan, src, cap, on_rows, workers)
         else:
-            signs = scanner if prepared.path == path else Scanner(
+            signs = scanner if same else Scanner(
                 prepared.path, line_limit=opts.cell_limit, hash_content=False)
             total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
                              signs, opts)
@@ -127,7 +134,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             valid=total.error_count == 0,
             schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
             source=SourceRef(name=label, format=prepared.fmt, bytes=size,
-                             sha256=scanner.result()),
+                             sha256=hasher.result() if hasher else scanner.result()),
             rows=total.rows,
             invalid_rows=total.invalid_rows,
             error_count=total.error_count,

@@ -23,7 +23,7 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AwareDatetime, Field, NaiveDatetime, create_model
+from pydantic import AwareDatetime, ConfigDict, Field, NaiveDatetime, create_model
 
 import hub.engine
 from hub.careful import STRUCTURAL_TYPES
@@ -153,7 +153,11 @@ def models(draw: Any) -> tuple[type, list[tuple[str, st.SearchStrategy[str]]]]:
         else:
             fields[f"f{i}"] = (annotation, ...)
         cells.append((f"f{i}", good))
-    return create_model("Random", **fields), cells
+    config = draw(st.sampled_from([None, {"str_strip_whitespace": True},
+                                   {"str_to_lower": True}, {"allow_inf_nan": False},
+                                   {"strict": True}, {"str_max_length": 2}]))
+    return create_model("Random", __config__=ConfigDict(**config) if config else None,
+                        **fields), cells
 
 
 @st.composite

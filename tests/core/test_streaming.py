@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -125,6 +126,7 @@ def test_line_numbers_survive_quoted_newlines_and_pieces(tmp_path, piece):
     rows[200][5] = "three\n\nlines"
     path = _write(tmp_path / "nl.csv", rows)
     report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=piece)
+    assert report.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     lines = _physical_lines(path)
     assert report.detail
     for d in report.detail:
