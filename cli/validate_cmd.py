@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import EXIT_INVALID, EXIT_USAGE, EXIT_VALID, cli_errors, schemas_dir
+from cli.dataset_cmd import DaskOpt, DatasetOpt
 from cli.outputs import FileResult, OutputFormat, Outputs, emit
 
 if TYPE_CHECKING:
@@ -93,10 +94,13 @@ class RunOptions:
     max_error_rate: float | None = None
     max_errors_total: int | None = None
     quiet: bool = False
+    dask: str | None = None  # a scheduler ("local" or an address): the argument is a dataset
+    dataset: bool = False  # the argument (a glob, say) is one dataset
 
 
 def validate(
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet file to check.", show_default=False)],
+    file: Annotated[Path, typer.Argument(
+        help="CSV or Parquet file to check, or a directory (one dataset).", show_default=False)],
     schema: SchemaOpt,
     schemas_dir_opt: SchemasDirOpt = None,
     output_format: FormatOpt = None,
@@ -114,8 +118,13 @@ def validate(
     max_errors_total: MaxTotalOpt = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar (it only shows on a terminal anyway).")] = False,
+    dask: DaskOpt = None,
+    dataset: DatasetOpt = False,
 ) -> None:
     """Validate FILE against a schema and gate on the verdict.
+
+    A directory is one partitioned dataset (all its CSV/Parquet files: uniqueness and row
+    counts across them); --dask runs it on a Dask cluster with the same report.
 
     Any error fails the run; warnings declared in the schema fail only with --fail-on warning.
     --max-error-rate and --max-errors-total tolerate errors; the report says which decided.
@@ -129,7 +138,7 @@ def validate(
     4  internal error (a bug in dvh: please report it)
     """
     run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
-                     max_errors_total, quiet)
+                     max_errors_total, quiet, dask, dataset)
     outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
                            output_github, github, max_annotations)
     raise typer.Exit(run_files([file], run, outputs))
@@ -179,6 +188,10 @@ class _Schema:
 
 
 def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
+    from cli.dataset_cmd import dataset_report, wants_dataset
+
+    if wants_dataset(file, run):
+        return dataset_report(file, run, schema.entry())
     from hub.readers import open_source
 
     source = open_source(file, hash_content=run.server is None)
