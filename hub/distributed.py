@@ -48,11 +48,20 @@ from hub.dataset import (
 from hub.dataset_check import Checked, check_partition
 from hub.dataset_files import Dataset, Partition, list_dataset, plan_partitions
 from hub.dataset_keys import DupTable, bucket_duplicates, split_keys
-from hub.errors import ConfigError, SchemaLoadError
+from hub.errors import ConfigError, DvhError, SchemaLoadError
 from hub.partial import Partial
 from hub.registry import SchemaEntry, load_schema_file
 from hub.report import Report
 from hub.runner import key_rules
+
+
+class ClusterError(DvhError):
+    """The cluster could not finish the run (a task killed its worker too often, the
+    scheduler went away): not a verdict on the data."""
+
+    exit_code = 2
+    kind = "cluster_error"
+
 
 BUCKET_ROWS = 4_000_000  # keys per bucket of the shuffle: bounds a dups task's memory
 MERGE_FANIN = 8
@@ -182,9 +191,27 @@ def validate_on_dask(target: str | Dataset, schema: SchemaEntry, client: Any,
     run = _Run(client, ship, opts, uuid.uuid4().hex[:8])
     try:
         total = run.total(dataset, plan, buckets)
+    except DvhError:
+        raise
+    except Exception as exc:
+        raise _cluster_error(exc) from None
     finally:
         run.release()
     return finish(total, dataset, schema, plan)
+
+
+def _cluster_error(exc: Exception) -> Exception:
+    """Dask's own failures as one line; anything else is a bug and stays what it is."""
+    from distributed import KilledWorker
+    from distributed.comm.core import CommClosedError
+
+    if isinstance(exc, KilledWorker):
+        return ClusterError(f"a task killed its Dask worker {exc.args[0] if exc.args else ''} "
+                            "too many times (out of memory? see the workers' logs)")
+    if isinstance(exc, CommClosedError | TimeoutError) or type(exc).__name__ in (
+            "CancelledError", "FutureCancelledError"):
+        return ClusterError(f"the Dask cluster went away during the run: {exc}")
+    return exc
 
 
 class _Run:
