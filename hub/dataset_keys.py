@@ -172,15 +172,22 @@ def _bucket_of(rule: KeyRule, keys: dict[str, Any], extra: dict[str, dict[int, A
 
 def _subset(keys: dict[str, Any], extra: dict[str, dict[int, Any]], names: tuple[str, ...],
             rows: np.ndarray) -> tuple[dict[str, Any], dict[str, dict[int, Any]]]:
-    where = {int(r): j for j, r in enumerate(rows.tolist())}
     parts: dict[str, Any] = {}
     for name in names:
         part = keys[name]
         parts[name] = part.take(pa.array(rows)) if isinstance(part, pa.Array) else [
             part[i] for i in rows.tolist()]
-    sub_extra = {n: {where[i]: v for i, v in extra.get(n, {}).items() if i in where}
-                 for n in names}
-    return parts, {n: e for n, e in sub_extra.items() if e}
+    sub_extra: dict[str, dict[int, Any]] = {}
+    for name in names:
+        big = extra.get(name)
+        if not big:
+            continue
+        at = np.searchsorted(rows, np.fromiter(big, dtype=np.int64))  # rows are ascending
+        mine = {int(j): v for (i, v), j in zip(big.items(), at.tolist(), strict=True)
+                if j < len(rows) and rows[j] == i}
+        if mine:
+            sub_extra[name] = mine
+    return parts, sub_extra
 
 
 def split_keys(rules: list[KeyRule], batches: list[tuple[BatchOutcome, int]], buckets: int
@@ -193,8 +200,11 @@ def split_keys(rules: list[KeyRule], batches: list[tuple[BatchOutcome, int]], bu
             rows = _valid_rows(rule, outcome.keys, outcome.key_extra, outcome.rows)
             if not len(rows):
                 continue
-            bucket = (_bucket_of(rule, outcome.keys, outcome.key_extra, rows)
-                      % np.uint64(buckets)).astype(np.int64)
+            if buckets == 1:
+                bucket = np.zeros(len(rows), dtype=np.int64)
+            else:
+                bucket = (_bucket_of(rule, outcome.keys, outcome.key_extra, rows)
+                          % np.uint64(buckets)).astype(np.int64)
             for b in np.unique(bucket).tolist():
                 mine = rows[bucket == b]
                 parts, extra = _subset(outcome.keys, outcome.key_extra, rule.names, mine)
