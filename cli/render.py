@@ -76,7 +76,9 @@ def _columns_table(report: dict[str, Any], width: int) -> Table:
         types = [f"{t} {n:,}" for t, n in info["by_type"].items()]
         tops = []
         for tv in info["top_values"][:3]:
-            first = ", ".join(str(r) for r in tv["first_rows"])
+            files = tv.get("first_files") or [None] * len(tv["first_rows"])
+            first = ", ".join(f"{f}:{r}" if f else str(r)  # a dataset's rows name their file
+                              for f, r in zip(files, tv["first_rows"], strict=True))
             more = "…" if tv["count"] > len(tv["first_rows"]) else ""
             tops.append(f"{_quoted(tv['input'])} ×{tv['count']:,} (rows {first}{more})")
         rows.append((cut(column, 60) or "(row)", f"{info['errors']:,}", types, tops))
@@ -101,6 +103,8 @@ def _detail_lines(console: Console, report: dict[str, Any], limit: int) -> None:
         loc = item["loc"]
         is_cell = bool(loc) and loc[0] == "rows" and len(loc) > 1
         line = Text("   ")
+        if item.get("file"):  # a dataset's item: which file first
+            line.append(f"{cut(str(item['file']), 30)} ", style="dim")
         if is_cell:
             where = f"row {loc[1]}"
             if item.get("line"):

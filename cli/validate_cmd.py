@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import EXIT_INVALID, EXIT_USAGE, EXIT_VALID, cli_errors, schemas_dir
+from cli.dataset_cmd import DaskOpt, DatasetOpt
 from cli.outputs import FileResult, OutputFormat, Outputs, emit
 
 if TYPE_CHECKING:
@@ -154,13 +155,15 @@ class RunOptions:
     max_errors_total: int | None = None
     quiet: bool = False
     read: Any = None  # hub.inputs.ReadOptions
+    dask: str | None = None  # a scheduler ("local" or an address): the argument is a dataset
+    dataset: bool = False  # the argument (a glob, say) is one dataset
 
 
 def validate(
     files: Annotated[list[Path], typer.Argument(
         help="CSV or Parquet files (compressed .gz .bz2 .xz .zst too); quoted globs like "
-        "'drops/*.csv' are expanded. One report each; the exit code is the worst.",
-        show_default=False)],
+        "'drops/*.csv' are expanded. One report each; the exit code is the worst. A directory "
+        "(or, with --dataset, a glob or URL) is one partitioned dataset.", show_default=False)],
     schema: SchemaOpt,
     schemas_dir_opt: SchemasDirOpt = None,
     output_format: FormatOpt = None,
@@ -185,8 +188,13 @@ def validate(
     input_format: InputFormatOpt = None,
     max_decompressed_bytes: MaxInflateOpt = 8 << 30,
     cell_limit: CellLimitOpt = 1 << 20,
+    dask: DaskOpt = None,
+    dataset: DatasetOpt = False,
 ) -> None:
     """Validate FILE against a schema and gate on the verdict.
+
+    A directory is one partitioned dataset (all its CSV/Parquet files: uniqueness and row
+    counts across them); --dask runs it on a Dask cluster with the same report.
 
     Any error fails the run; warnings declared in the schema fail only with --fail-on warning.
     --max-error-rate and --max-errors-total tolerate errors; the report says which decided.
@@ -202,10 +210,11 @@ def validate(
     read = read_options(delimiter, encoding, no_header, null_token, input_format,
                         max_decompressed_bytes, cell_limit)
     run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
-                     max_errors_total, quiet, read)
+                     max_errors_total, quiet, read, dask, dataset)
     outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
                            output_github, github, max_annotations)
-    raise typer.Exit(run_files(expand_inputs(files), run, outputs))
+    inputs = files if (dataset or dask) else expand_inputs(files)  # a dataset glob stays whole
+    raise typer.Exit(run_files(inputs, run, outputs))
 
 
 def make_outputs(fmt: OutputFormat | None, output: Path | None, output_json: Path | None,
@@ -252,6 +261,10 @@ class _Schema:
 
 
 def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
+    from cli.dataset_cmd import dataset_report, wants_dataset
+
+    if wants_dataset(file, run):
+        return dataset_report(file, run, schema.entry())
     from hub.inputs import ReadOptions, sniff_source
 
     read = run.read or ReadOptions()

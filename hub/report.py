@@ -32,6 +32,10 @@ class ErrorItem(BaseModel):
         default=None, description='"warning" when the schema declares this check a warning; '
         "absent means error."
     )
+    file: str | None = Field(
+        default=None, description="The file of a dataset the item is about (its path relative "
+        "to the dataset's root); absent for a single file and for dataset-wide checks."
+    )
 
 
 class TopValue(BaseModel):
@@ -40,6 +44,8 @@ class TopValue(BaseModel):
     input: Any
     count: int
     first_rows: list[int]
+    first_files: list[str] | None = Field(
+        default=None, description="In a dataset report, the file of each of first_rows.")
 
 
 class ColumnErrors(BaseModel):
@@ -122,9 +128,13 @@ class Report(BaseModel):
         """
         body = self.model_dump(mode="json", by_alias=True)
         for item in body["detail"]:
-            for optional in ("ctx", "key", "severity"):
+            for optional in ("ctx", "key", "severity", "file"):
                 if item.get(optional) is None:
                     item.pop(optional, None)
+        for column in body["errors_by_column"].values():
+            for top in column["top_values"]:
+                if top.get("first_files") is None:
+                    top.pop("first_files", None)
         for optional in ("warning_count", "checks", "verdict"):
             if body.get(optional) is None:
                 body.pop(optional, None)

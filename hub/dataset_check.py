@@ -1,0 +1,235 @@
+"""Check one partition of a dataset: the engine's batch outcomes, before uniqueness is known.
+
+``check_partition`` is the unit of work on one machine and on a Dask worker alike. It reads
+the partition the way a single-file run reads a file (CSV in ~16 MB pieces of whole records,
+parsed and checked by ``workers`` threads, the streaming reader taking over where quoted
+cells span lines; Parquet in batches) and keeps each batch's ``BatchOutcome`` with its row
+offset and physical lines, all relative to the partition. Placing them in the file (row and
+line offsets), uniqueness and the detail cap come later, in ``hub.dataset``.
+
+A CSV byte range (a slice of a large file) starts at the first line break after its nominal
+start. That is a record boundary only if no quoted cell spans lines across it, which a range
+cannot know alone; so a range that holds a quote character at all says ``fallback`` and the
+caller validates that file as one partition instead (a rule both runners apply, so they cut
+the same way).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from hub import segments
+from hub.compile import Plan
+from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, parquet_file
+from hub.engine import BatchOutcome, check_batch, map_columns
+from hub.errors import UnreadableInput
+from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
+from hub.runner import _ordered
+
+Outcome = tuple[BatchOutcome, int, np.ndarray | None]  # outcome, row offset, lines (1-based)
+
+
+@dataclass
+class Checked:
+    """What one partition violates, rows and lines relative to the partition.
+
+    For CSV, ``lines`` count from the partition's first byte (the file's first partition
+    holds the header, so its lines are the file's); ``newlines`` is how many line breaks the
+    partition's bytes hold, which places the partitions after it.
+    """
+
+    order: tuple[int, int]
+    rows: int = 0
+    newlines: int = 0
+    header: list[str] = field(default_factory=list)
+    batches: list[Outcome] = field(default_factory=list)
+    fallback: bool = False
+
+    @property
+    def keyed(self) -> list[tuple[BatchOutcome, int]]:
+        return [(o, off) for o, off, _ in self.batches]
+
+
+def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tuple[str, ...],
+                    workers: int = 1, piece_bytes: int | None = None) -> Checked:
+    """Stage 1 of a dataset run (see the module's docstring)."""
+    if part.file.fmt == "parquet":
+        return _check_parquet(part, plan, want, workers)
+    with _local_csv(part) as (path, start, stop):
+        return _check_csv(part, path, start, stop, plan, want, null_tokens, workers,
+                          piece_bytes)
+
+
+def _check_parquet(part: Partition, plan: Plan, want: set[str], workers: int) -> Checked:
+    pf = parquet_file(part.file)
+    header = list(pf.schema_arrow.names)
+    cmap = map_columns(plan, header)
+    checked = Checked(part.order, header=header)
+    groups = list(part.row_groups) if part.row_groups is not None else None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=groups)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            raise UnreadableInput(f"{part.file.name}: {_first_line(exc)}") from None
+
+    def work(rb: pa.RecordBatch) -> tuple[pa.RecordBatch, BatchOutcome]:
+        return rb, check_batch(plan, cmap, rb, want)
+
+    for rb, outcome in _ordered(work, batches(), workers):
+        checked.batches.append((outcome, checked.rows, None))
+        checked.rows += rb.num_rows
+    return checked
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _local_csv(part: Partition) -> Iterator[tuple[Path, int | None, int | None]]:
+    """A local file holding the partition's bytes, and the byte range to read in it (None:
+    the whole file after its header). Remote bytes are fetched into a temporary file."""
+    f = part.file
+    if not f.remote:
+        if part.whole:
+            yield f.local_path, None, None
+            return
+        yield f.local_path, *_cut(f, part)
+        return
+    fs, path = filesystem(f.url)
+    fd, tmp = tempfile.mkstemp(prefix="dvh-part-", suffix=".csv")
+    os.close(fd)
+    local = Path(tmp)
+    try:
+        if part.whole:
+            try:
+                fs.get_file(path, tmp)
+            except OSError as exc:
+                raise UnreadableInput(f"{f.name}: {exc}") from None
+            yield local, None, None
+            return
+        from hub.dataset_files import read_range
+
+        header_end, _ = _remote_header_span(f)
+        start, stop = _cut(f, part, header_end)
+        local.write_bytes(read_range(f, 0, header_end) + read_range(f, start, stop))
+        yield local, header_end, header_end + (stop - start)
+    finally:
+        local.unlink(missing_ok=True)
+
+
+def _remote_header_span(f: DataFile) -> tuple[int, int]:
+    from hub.dataset_files import read_range
+
+    fd, tmp = tempfile.mkstemp(prefix="dvh-head-", suffix=".csv")
+    os.close(fd)
+    try:
+        Path(tmp).write_bytes(read_range(f, 0, min(f.size, 1 << 20)))
+        return segments.header_span(Path(tmp))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _cut(f: DataFile, part: Partition, header_end: int | None = None) -> tuple[int, int]:
+    """The real byte range of a CSV range partition: from the first line start at or after
+    its nominal start (after the header for the first), to where the next one starts."""
+    assert part.start is not None and part.stop is not None
+    if part.start == 0:
+        start = header_end if header_end is not None else segments.header_span(
+            f.local_path)[0]
+    else:
+        start = next_line_start(f, part.start)
+    stop = f.size if part.stop >= f.size else next_line_start(f, part.stop)
+    return start, max(start, stop)
+
+
+def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None, plan: Plan,
+               want: set[str], null_tokens: tuple[str, ...], workers: int,
+               piece_bytes: int | None) -> Checked:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnreadableInput(f"{part.file.name}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
+    header = read_header(path)
+    cmap = map_columns(plan, header)
+    checked = Checked(part.order, header=header)
+    convert = csv_convert_options(header, null_tokens)
+    header_end, header_lines = segments.header_span(path)
+    ranged = start is not None
+    first = part.start in (None, 0)
+    lo = start if ranged else header_end
+    hi = stop if stop is not None else size
+    line = (header_lines if first else 0) + 1
+    if first:
+        checked.newlines = header_lines
+    pieces = _pieces(path, lo, hi, piece_bytes or segments.PIECE_BYTES)
+
+    def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
+        quoted = ranged and b'"' in piece.data
+        parsed = segments.parse(piece, header, convert) if not quoted else segments.Parsed(
+            piece, None, 0, None, streaming=True)
+        piece.data = bytearray()
+        if parsed.streaming or parsed.batch is None:
+            return parsed, None
+        return parsed, check_batch(plan, cmap, parsed.batch, want)
+
+    results = _ordered(work, pieces, workers)
+    for parsed, outcome in results:
+        if parsed.streaming:
+            results.close()
+            if ranged:  # see the module's docstring
+                return Checked(part.order, header=header, fallback=True)
+            source = Source(path=path, name=part.file.name, format="csv", bytes=size)
+            rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
+                            first_row=checked.rows, first_line=line)
+            for batch, streamed in _ordered(
+                    lambda b: (b, check_batch(plan, cmap, b.data, want)), rest, workers):
+                checked.batches.append((streamed, batch.offset, batch.lines))
+                checked.rows += streamed.rows
+            return checked
+        if outcome is not None:
+            lines = parsed.lines + line if parsed.lines is not None else None
+            checked.batches.append((outcome, checked.rows, lines))
+            checked.rows += outcome.rows
+        line += parsed.newlines
+        checked.newlines += parsed.newlines  # exact: only a file's last piece lacks a break
+    return checked
+
+
+def _pieces(path: Path, start: int, stop: int, piece_bytes: int) -> Iterator[segments.Piece]:
+    """``segments.plan`` bounded to ``[start, stop)`` (``stop`` is a line start or the end)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        pos, index = start, 0
+        while pos < stop:
+            want = min(piece_bytes, stop - pos)
+            while True:
+                buf = bytearray(want)
+                got = os.preadv(fd, [buf], pos)
+                del buf[got:]
+                if pos + got >= stop:
+                    break
+                cut = buf.rfind(b"\n") + 1
+                if cut:
+                    del buf[cut:]
+                    break
+                want = min(want * 2, stop - pos)
+            if not buf:
+                return
+            yield segments.Piece(index, pos, buf)
+            pos += len(buf)
+            index += 1
+    finally:
+        os.close(fd)
