@@ -177,10 +177,10 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     pieces = _pieces(path, lo, hi, piece_bytes or segments.PIECE_BYTES)
 
     def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
-        quoted = ranged and b'"' in piece.data
+        quoted = ranged and b'"' in piece.buf[:piece.length]
         parsed = segments.parse(piece, header, convert) if not quoted else segments.Parsed(
             piece, None, 0, None, streaming=True)
-        piece.data = bytearray()
+        piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
         if parsed.streaming or parsed.batch is None:
             return parsed, None
         return parsed, check_batch(plan, cmap, parsed.batch, want)
@@ -228,7 +228,7 @@ def _pieces(path: Path, start: int, stop: int, piece_bytes: int) -> Iterator[seg
                 want = min(want * 2, stop - pos)
             if not buf:
                 return
-            yield segments.Piece(index, pos, buf)
+            yield segments.Piece(index, pos, buf, len(buf))
             pos += len(buf)
             index += 1
     finally:
