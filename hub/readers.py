@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from hub.errors import UnreadableInput, UnsupportedFormat
 
 CSV_BLOCK_SIZE = 16 << 20
-PARQUET_BATCH_ROWS = 128 * 1024
+PARQUET_BATCH_ROWS = 64 * 1024  # ~10 MB of orders: three in flight stay small
 FORMATS = ("csv", "parquet")
 _PARQUET_MAGIC = b"PAR1"
 
