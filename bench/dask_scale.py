@@ -1,22 +1,26 @@
 """Throughput of a dataset run: one machine, then a Dask LocalCluster of 1 and 2 workers.
 
-    python bench/dask_scale.py --rows 1000000 --files 8 --runs 3
+    python bench/dask_scale.py --rows 2000000 --files 8 --runs 5
 
 The benchmark's orders CSV (``bench/generate.py``, generated if missing) is cut at line
 breaks into ``--files`` files of one dataset (ids stay unique across files except the
 generator's own duplicates, so the uniqueness shuffle does real work). Each mode runs once to
-warm up (workers import pyarrow, Pydantic and the schema) and then ``--runs`` times; the
-table shows the median wall time, rows/s and MB/s, and checks that every mode gave the same
-report. Cluster start-up is not timed (a real cluster is up before a run). The load average
-is printed before and after: on a shared machine it says how much of the two cores the
-benchmark really had.
+warm up (workers import pyarrow, Pydantic and the schema), then ``--runs`` times,
+interleaved (one machine, 1 worker, 2 workers, again...) so that load from other processes
+hits every mode alike. The table shows the median wall time, rows/s and MB/s, the CPU
+seconds spent (this process plus the mode's workers: throughput per CPU-second does not
+depend on how busy the machine is), and whether every mode gave the same report. Cluster
+start-up is not timed (a real cluster is up before a run). The load average is printed
+before and after: on a shared machine it says how much of the two cores the run really had.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -43,14 +47,10 @@ def split_csv(source: Path, files: int, out: Path) -> Path:
     return out
 
 
-def timed(fn: Any, runs: int) -> tuple[float, Any]:
-    fn()  # warm-up: imports and schema loading on every worker
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,28 +74,54 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(p.stat().st_size for p in folder.glob("*.csv"))
     entry = Registry(ROOT / "schemas").get("orders")
     opts = DatasetOptions(max_errors=100)
-    load_before = os.getloadavg()
-    rows_out: list[tuple[str, float, dict[str, Any]]] = []
+    counts = [int(x) for x in args.workers.split(",")]
+    with contextlib.ExitStack() as stack:
+        clients = []
+        for n in counts:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None))
+            clients.append(stack.enter_context(Client(cluster)))
+        modes: list[tuple[str, Any]] = [
+            ("one machine (2 threads)",
+             lambda: validate_dataset(str(folder), entry, opts).to_json_dict())]
+        for n, client in zip(counts, clients, strict=True):
+            modes.append((f"dask, {n} worker{'s' if n > 1 else ''} x 1 thread",
+                          lambda c=client: validate_on_dask(str(folder), entry, c,
+                                                            opts).to_json_dict()))
+        for _, fn in modes:  # warm-up: imports and schema loading on every worker
+            fn()
+        load_before = os.getloadavg()
+        times: list[list[float]] = [[] for _ in modes]
+        cpus: list[list[float]] = [[] for _ in modes]
+        reports: list[Any] = [None for _ in modes]
 
-    wall, report = timed(lambda: validate_dataset(str(folder), entry, opts).to_json_dict(),
-                         args.runs)
-    rows_out.append(("one machine (2 threads)", wall, report))
-    for n in [int(x) for x in args.workers.split(",")]:
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            wall, report = timed(lambda c=client: validate_on_dask(
-                str(folder), entry, c, opts).to_json_dict(), args.runs)
-        rows_out.append((f"dask, {n} worker{'s' if n > 1 else ''} x 1 thread", wall, report))
-    load_after = os.getloadavg()
+        def cpu_now(i: int) -> float:  # this process, plus the mode's workers
+            if i == 0:
+                return cpu_seconds()
+            return cpu_seconds() + sum(clients[i - 1].run(cpu_seconds).values())
+
+        for _ in range(args.runs):  # interleaved, so load from elsewhere hits every mode
+            for i, (_, fn) in enumerate(modes):
+                cpu0, start = cpu_now(i), time.perf_counter()
+                reports[i] = fn()
+                times[i].append(time.perf_counter() - start)
+                cpus[i].append(cpu_now(i) - cpu0)
+        load_after = os.getloadavg()
+    rows_out = [(name, statistics.median(t), r)
+                for (name, _), t, r in zip(modes, times, reports, strict=True)]
+    cpu = [statistics.median(c) for c in cpus]
 
     reference = rows_out[0][2]
     print(f"dataset: {args.files} CSV files, {reference['rows']:,} rows, {size / 1e6:.0f} MB; "
           f"{reference['error_count']:,} errors; median of {args.runs} runs after a warm-up")
-    print(f"{'mode':<28} {'wall s':>7} {'rows/s':>12} {'MB/s':>7}  same report")
-    for name, wall, report in rows_out:
+    print(f"{'mode':<28} {'wall s':>7} {'rows/s':>10} {'MB/s':>6} {'CPU s':>6} "
+          f"{'MB/CPU-s':>8}  same  (wall of every run)")
+    for (name, wall, report), runs, c in zip(rows_out, times, cpu, strict=True):
         same = json.dumps(report, sort_keys=True) == json.dumps(reference, sort_keys=True)
-        print(f"{name:<28} {wall:>7.2f} {reference['rows'] / wall:>12,.0f} "
-              f"{size / 1e6 / wall:>7.1f}  {'yes' if same else 'NO'}")
+        print(f"{name:<28} {wall:>7.2f} {reference['rows'] / wall:>10,.0f} "
+              f"{size / 1e6 / wall:>6.1f} {c:>6.2f} {size / 1e6 / c:>8.1f}  "
+              f"{'yes' if same else 'NO':<4}  ({', '.join(f'{t:.2f}' for t in runs)})")
     print(f"load average (1, 5, 15 min) before {tuple(round(x, 2) for x in load_before)}, "
           f"after {tuple(round(x, 2) for x in load_after)}; cores: {os.cpu_count()}")
     return 0

@@ -7,6 +7,7 @@ Only the dispatch lives here; the semantics are ``hub.dataset``'s and the cluste
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -44,6 +45,23 @@ def wants_dataset(arg: Path | str, run: RunOptions) -> bool:
     return bool(run.dask) or run.dataset or is_url(target) or is_dataset_target(target)
 
 
+def _tuning() -> dict[str, int]:
+    """Sizes for very large datasets (docs/scale.md): ``DVH_PARTITION_MB`` (default 256) and
+    ``DVH_BUCKET_ROWS`` (keys per shuffle bucket, default 4,000,000)."""
+    from hub.errors import ConfigError
+
+    out = {}
+    for env, key, scale in (("DVH_PARTITION_MB", "part_bytes", 1 << 20),
+                            ("DVH_BUCKET_ROWS", "bucket_rows", 1)):
+        raw = os.environ.get(env)
+        if raw is None:
+            continue
+        if not raw.isdigit() or int(raw) == 0:
+            raise ConfigError(f"{env} must be a positive whole number, not {raw!r}")
+        out[key] = int(raw) * scale
+    return out
+
+
 def dataset_report(arg: Path | str, run: RunOptions, entry: Any) -> dict[str, Any]:
     """The dataset's report as the API would return it (raises ``DvhError`` on failure)."""
     from hub.dataset import DatasetOptions, validate_dataset
@@ -52,7 +70,7 @@ def dataset_report(arg: Path | str, run: RunOptions, entry: Any) -> dict[str, An
     if run.server:
         raise ConfigError("--server takes files; validate a dataset here or with --dask")
     target = target_of(arg)
-    opts = DatasetOptions(max_errors=run.max_errors)
+    opts = DatasetOptions(max_errors=run.max_errors, **_tuning())
     if not run.dask:
         return validate_dataset(target, entry, opts).to_json_dict()
     from hub.distributed import connect, validate_on_dask

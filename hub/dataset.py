@@ -45,6 +45,8 @@ from hub.report import ColumnErrors, Report, SchemaRef, SourceRef, TopValue
 from hub.runner import WORKERS, fold, key_rules
 from hub.validate import DEFAULT_MAX_ERRORS, _row_count_items, _structural_items
 
+BUCKET_ROWS = 4_000_000
+
 
 @dataclass(frozen=True)
 class DatasetOptions:
@@ -55,6 +57,7 @@ class DatasetOptions:
     part_bytes: int = PART_BYTES
     piece_bytes: int | None = None
     workers: int = WORKERS
+    bucket_rows: int = BUCKET_ROWS  # keys per bucket of a cluster's shuffle (its memory)
 
     @property
     def cap(self) -> int | None:

@@ -49,6 +49,7 @@ from hub.dataset_check import Checked, check_partition
 from hub.dataset_files import Dataset, Partition, list_dataset, plan_partitions
 from hub.dataset_keys import DupTable, bucket_duplicates, split_keys
 from hub.errors import ConfigError, DvhError, SchemaLoadError
+from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
 from hub.registry import SchemaEntry, load_schema_file
 from hub.report import Report
@@ -63,7 +64,6 @@ class ClusterError(DvhError):
     kind = "cluster_error"
 
 
-BUCKET_ROWS = 4_000_000  # keys per bucket of the shuffle: bounds a dups task's memory
 MERGE_FANIN = 8
 
 
@@ -116,8 +116,11 @@ def plan_of(ship: SchemaShipment) -> Plan:
 # --- tasks (module functions, so workers import them from the installed dvh) -----------------
 
 def task_check(part: Partition, ship: SchemaShipment, opts: DatasetOptions) -> Checked:
+    keep_pandas_out()  # as on one machine (see hub.lean)
     plan = plan_of(ship)
-    return check_partition(part, plan, wanted(plan), tokens_for(plan, opts), 1, opts.piece_bytes)
+    with collector_paused():  # and no GC sweeps over the worker's heap mid-task
+        return check_partition(part, plan, wanted(plan), tokens_for(plan, opts), 1,
+                               opts.piece_bytes)
 
 
 def task_meta(checked: Checked) -> tuple[int, int, bool]:
@@ -125,12 +128,14 @@ def task_meta(checked: Checked) -> tuple[int, int, bool]:
 
 
 def task_split(checked: Checked, ship: SchemaShipment, buckets: int) -> list[Any]:
-    return split_keys(key_rules(plan_of(ship)), checked.keyed, buckets)
+    with collector_paused():
+        return split_keys(key_rules(plan_of(ship)), checked.keyed, buckets)
 
 
 def task_dups(ship: SchemaShipment, where: list[tuple[int, int]], *pieces: Any
               ) -> dict[int, DupTable]:
-    return bucket_duplicates(key_rules(plan_of(ship)), list(pieces), where)
+    with collector_paused():
+        return bucket_duplicates(key_rules(plan_of(ship)), list(pieces), where)
 
 
 def task_owners(found: dict[int, DupTable]) -> list[int]:
@@ -144,7 +149,8 @@ def task_fold(checked: Checked, ship: SchemaShipment, row_offset: int, line_offs
         dups = DupTable()
         for t in tables:
             dups.extend(t)
-    return fold_partition(checked, dups, plan_of(ship), row_offset, line_offset, names, cap)
+    with collector_paused():
+        return fold_partition(checked, dups, plan_of(ship), row_offset, line_offset, names, cap)
 
 
 def task_merge(*partials: Partial) -> Partial:
@@ -272,7 +278,7 @@ class _Run:
         if not key_rules(plan):
             return tables
         rows = sum(s.rows for s in stubs)
-        n = buckets or max(1, min(len(checked), math.ceil(rows / BUCKET_ROWS)))
+        n = buckets or max(1, min(len(checked), math.ceil(rows / self.opts.bucket_rows)))
         splits = [self.submit("split", task_split, c, self.ship, n) for c in checked]
         file_places = [(s.order[0], w[0]) for s, w in zip(stubs, where, strict=True)]
         found = []

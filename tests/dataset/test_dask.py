@@ -69,7 +69,8 @@ def test_cluster_report_equals_single_machine(events, expected, client):
                for d in expected["detail"])  # keys repeat across files
     got = _dask(data, entry, client, max_errors=0, **CUT)
     assert got == expected
-    capped = _dask(data, entry, client, buckets=1, max_errors=25)
+    # buckets from DVH_BUCKET_ROWS' option (7,500 rows / 2,000 = 4), and a capped detail
+    capped = _dask(data, entry, client, buckets=None, max_errors=25, bucket_rows=2000)
     assert capped == _local(data, entry, max_errors=25)
     assert len(capped["detail"]) == 25 and capped["truncated"]
 
