@@ -146,3 +146,15 @@ class SchemaStore:
                 "SELECT name, revision, created_at, version, fingerprint FROM declarative_schemas "
                 "WHERE name = ? ORDER BY revision", (name,)).fetchall()
         return [Revision(*r) for r in rows]
+
+
+def sqlite_path(db: object) -> Path | None:
+    """The SQLite file behind the hub's ``--db`` (a path or a ``sqlite:///`` URL); None for
+    another database, where declarative schemas are not stored (yet)."""
+    text = str(db)
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///"):])
+    if "://" in text or text.startswith("sqlite:"):
+        return None
+    return Path(text)
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -48,8 +47,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def _schema_db(settings: Settings) -> str | None:
     """Declarative schemas PUT on the hub live in its SQLite file; workers read them there."""
-    db = str(settings.db)
-    return None if "://" in db else str(Path(db).resolve())
+    from hub.schema_store import sqlite_path
+
+    path = sqlite_path(settings.db)
+    return None if path is None else str(path.resolve())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

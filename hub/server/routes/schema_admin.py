@@ -21,19 +21,22 @@ from fastapi.concurrency import run_in_threadpool
 
 from hub.errors import SchemaLoadError
 from hub.registry import Registry, load_schema_document
-from hub.schema_store import SchemaStore, VersionConflict
+from hub.schema_store import SchemaStore, VersionConflict, sqlite_path
 from hub.server.problems import HubProblem, ProblemBody
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    store = SchemaStore(app.state.settings.db)
+    path = sqlite_path(app.state.settings.db)
+    store = SchemaStore(path) if path is not None else None
     app.state.schema_store = store
-    app.state.registry.stored = store
+    if store is not None:
+        app.state.registry.stored = store
     try:
         yield
     finally:
-        store.close()
+        if store is not None:
+            store.close()
 
 
 router = APIRouter(prefix="/schemas", tags=["schemas"], lifespan=_lifespan)
@@ -70,12 +73,20 @@ def _put(registry: Registry, store: SchemaStore, name: str, doc: dict[str, Any]
     return body, created
 
 
+def _store(request: Request) -> SchemaStore:
+    store: SchemaStore | None = request.app.state.schema_store
+    if store is None:
+        raise HubProblem(501, "not_supported", "declarative schemas are stored in a SQLite hub "
+                         "database; this hub's --db is another database", ["path", "name"])
+    return store
+
+
 @router.put("/{name}", responses=_ERRORS, status_code=200)
 async def put_schema(name: str, doc: Annotated[dict[str, Any], Body()], request: Request,
                      response: Response) -> dict[str, Any]:
     """Register (or revise) a declarative schema. 201 for a new revision, 200 if unchanged."""
     state = request.app.state
-    body, created = await run_in_threadpool(_put, state.registry, state.schema_store, name, doc)
+    body, created = await run_in_threadpool(_put, state.registry, _store(request), name, doc)
     if created:
         response.status_code = 201
         response.headers["location"] = f"/schemas/{name}"
@@ -85,7 +96,7 @@ async def put_schema(name: str, doc: Annotated[dict[str, Any], Body()], request:
 @router.get("/{name}/revisions", responses={404: {"model": ProblemBody}})
 async def list_revisions(name: str, request: Request) -> dict[str, Any]:
     """Every stored revision of a declarative schema, oldest first."""
-    store: SchemaStore = request.app.state.schema_store
+    store = _store(request)
     revisions = await run_in_threadpool(store.revisions, name)
     if not revisions:
         raise HubProblem(404, "schema_not_found", f"no stored revisions of schema {name!r}",
