@@ -41,6 +41,19 @@ def _repo(tmp: Path, env: dict[str, str], config: dict) -> Path:
     return repo
 
 
+def _copy_tracked_sources(dst: Path, env: dict[str, str]) -> None:
+    """Copy what git tracks (as it is in the working tree), not the whole folder: a checkout
+    may hold virtualenvs, dangling symlinks or caches that are no part of the package."""
+    listed = _run(ROOT, env, "git", "-c", "safe.directory=*", "ls-files", "-z")
+    assert listed.returncode == 0, listed.stderr
+    for name in filter(None, listed.stdout.split("\0")):
+        source = ROOT / name
+        if name.split("/", 1)[0] in {"tests", "bench"} or not source.is_file():
+            continue
+        (dst / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dst / name)
+
+
 def test_manifest_declares_the_dvh_validate_hook():
     (hook,) = MANIFEST
     assert hook["id"] == "dvh-validate" and hook["language"] == "python"
@@ -87,9 +100,7 @@ def test_the_shipped_manifest_as_a_remote_repository(tmp_path):
     package (dependencies from the package registry) and runs ``dvh-pre-commit`` from it."""
     env = _env(tmp_path)
     src = tmp_path / "dvh-src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache",
-        ".hypothesis", "tests", "bench", "*.db"))
+    _copy_tracked_sources(src, env)
     for cmd in (("git", "init", "-q"), ("git", "add", "-A"), ("git", "commit", "-qm", "dvh")):
         assert _run(src, env, *cmd).returncode == 0
     rev = _run(src, env, "git", "rev-parse", "HEAD").stdout.strip()
