@@ -22,6 +22,7 @@ from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.partial import FIRST_ROWS, Partial
 from hub.readers import Batch, Source, iter_csv
 from hub.report import ErrorItem
+from hub.scan import PieceSigns, Signs
 from hub.uniqueness import KeyRule, UniqueIndex
 
 WORKERS = 2
@@ -139,31 +140,51 @@ def _fold_batches(folder: Folder, plan: Plan, cmap: ColumnMap, batches: Iterable
 
 def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
-            workers: int = WORKERS, piece_bytes: int | None = None) -> Partial:
+            workers: int = WORKERS, piece_bytes: int | None = None,
+            signs: SignsOut | None = None) -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
-    piece whose records span lines on, the streaming reader takes over (see hub.segments)."""
-    from hub import segments
+    piece whose records span lines on, the streaming reader takes over (see hub.segments).
+
+    With ``signs``, each piece is also scanned for the signs that the careful reader must read
+    the file (hub.scan) while its bytes are in cache; ``signs.signs`` stays None when the
+    pieces did not cover the whole file (the streaming reader took over)."""
+    from hub import scan, segments
     from hub.readers import csv_convert_options
 
     folder = Folder(plan, cap)
     convert = csv_convert_options(header, null_tokens)
     start, header_lines = segments.header_span(source.path)
+    size = source.path.stat().st_size
     pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
                            on_read=source.feed_hash)
+    seen: list[scan.PieceSigns] = []
+    if signs is not None:
+        seen.append(_header_signs(source, start, signs.line_limit))
 
-    def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
+    def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None,
+                                             scan.PieceSigns | None]:
+        found = None
         try:
             parsed = segments.parse(piece, header, convert)
+            if signs is not None and not parsed.streaming:
+                batch = parsed.batch
+                found = scan.piece_signs(
+                    piece.buf, piece.length, limit=signs.line_limit,
+                    one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
+                    at_end=piece.start + piece.length >= size)
         finally:
             piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
-            return parsed, None
-        return parsed, check_batch(plan, cmap, parsed.batch, folder.want)
+            return parsed, None, found
+        return parsed, check_batch(plan, cmap, parsed.batch, folder.want), found
 
     offset, line = 0, header_lines + 1
     results = _ordered(work, pieces, workers)
-    for parsed, outcome in results:
+    for parsed, outcome, found in results:
+        if found is not None:
+            seen.append(found)
         if parsed.streaming:
+            seen.clear()  # the pieces no longer cover the file
             results.close()  # drop the pieces in flight: the stream re-reads them
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
@@ -177,7 +198,40 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             if on_rows is not None:
                 on_rows(outcome.rows)
         line += parsed.newlines
+    if signs is not None and seen:
+        signs.signs = _joined(seen)
     return folder.total
+
+
+class SignsOut:
+    """Where ``run_csv`` leaves the signs it saw on the way (None: not the whole file)."""
+
+    def __init__(self, line_limit: int) -> None:
+        self.line_limit = line_limit
+        self.signs: Signs | None = None
+
+
+def _header_signs(source: Source, start: int, limit: int) -> PieceSigns:
+    from hub.scan import StreamScan
+
+    with source.path.open("rb") as fh:
+        head = fh.read(start)
+    scan = StreamScan(limit, quote=b"")  # quotes are counted below, with the pieces'
+    scan.feed(head)
+    found = scan.finish()
+    if head and not head.endswith(b"\n") and start < source.path.stat().st_size:
+        found.long_line = True  # a header longer than header_span reads: let the careful say
+    return PieceSigns(found, head.count(b'"'))
+
+
+def _joined(parts: list[PieceSigns]) -> Signs:
+    """The signs of the whole file from those of its header and pieces, in file order."""
+    total = Signs()
+    for part in parts:
+        for name in ("nul", "blank_lines", "lone_cr", "long_line"):
+            if getattr(part.signs, name):
+                setattr(total, name, True)
+    return PieceSigns(total, sum(p.quotes for p in parts)).finish()
 
 
 def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from hub.scan import count_byte
+
 PIECE_BYTES = 16 << 20
 
 
@@ -155,9 +157,6 @@ def parse(piece: Piece, header: list[str], convert: object) -> Parsed:
     return Parsed(piece, batch, newlines, _record_lines(bytes(data), rows))
 
 
-_CHUNK = 1 << 20
-
-
 def _last_row_spans_lines(batch: pa.RecordBatch | None) -> bool:
     """One record per line proves the cut only if the last record ended at the piece's last
     line break: a quote left open there swallows that break into the last row instead."""
@@ -168,17 +167,7 @@ def _last_row_spans_lines(batch: pa.RecordBatch | None) -> bool:
 
 
 def count_newlines(data: memoryview) -> int:
-    """Line feeds in ``data``: numpy over 1 MB slices into one scratch buffer (no 16 MB
-    temporary to fault in, and the GIL is released, unlike ``bytearray.count``)."""
-    view = np.frombuffer(data, dtype=np.uint8)
-    scratch = np.empty(min(len(view), _CHUNK), dtype=bool)
-    total = 0
-    for i in range(0, len(view), _CHUNK):
-        part = view[i:i + _CHUNK]
-        hits = scratch[:len(part)]
-        np.equal(part, 10, out=hits)
-        total += int(np.count_nonzero(hits))
-    return total
+    return count_byte(data, 10)
 
 
 def _record_lines(data: bytes, rows: int) -> np.ndarray | None:

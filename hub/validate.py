@@ -17,7 +17,7 @@ from hub.partial import Partial
 from hub.readers import Source, _Hasher, iter_parquet, read_header
 from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
-from hub.runner import WORKERS, run_batches, run_csv
+from hub.runner import WORKERS, SignsOut, run_batches, run_csv
 from hub.scan import Scanner
 
 DEFAULT_MAX_ERRORS = 100
@@ -113,8 +113,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
         # scan of the original instead.
         same = prepared.path == path
         hasher = _Hasher(path, size) if same else None
-        scanner = Scanner(path, line_limit=opts.cell_limit, hash_content=not same,
-                          signs=same and prepared.fmt == "csv")
+        original = None if same else Scanner(path, line_limit=opts.cell_limit, signs=False)
         src = Source(path=prepared.path, name=label, format=prepared.fmt, bytes=size,
                      _sha=hasher)
         plan = compile_plan(schema)
@@ -124,17 +123,15 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             src.hash_in_background()
             total = _run_parquet(plan, src, cap, on_rows, workers)
         else:
-            signs = scanner if same else Scanner(
-                prepared.path, line_limit=opts.cell_limit, hash_content=False)
             total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
-                             signs, opts)
+                             opts)
         for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
             total.count_dataset_error(item, None)
         return Report(
             valid=total.error_count == 0,
             schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
             source=SourceRef(name=label, format=prepared.fmt, bytes=size,
-                             sha256=hasher.result() if hasher else scanner.result()),
+                             sha256=hasher.result() if hasher else original.result()),  # type: ignore[union-attr]
             rows=total.rows,
             invalid_rows=total.invalid_rows,
             error_count=total.error_count,
@@ -213,8 +210,9 @@ def _fast_ok(dialect: Dialect) -> bool:
 
 def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
              cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
-             piece_bytes: int | None, signs: Scanner, opts: ReadOptions) -> Partial:
+             piece_bytes: int | None, opts: ReadOptions) -> Partial:
     if _fast_ok(prepared.dialect):
+        signs = SignsOut(opts.cell_limit)
         try:
             header = read_header(src.path)
             if header and header[0].startswith("\ufeff"):
@@ -222,11 +220,13 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
-                           on_rows, workers, piece_bytes)
+                           on_rows, workers, piece_bytes, signs)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:
-            if not signs.wait().suspect and len(set(header)) == len(header) and all(
+            seen = signs.signs or Scanner(src.path, line_limit=opts.cell_limit,
+                                          hash_content=False).wait()
+            if not seen.suspect and len(set(header)) == len(header) and all(
                     h.strip() for h in header):
                 return _finish(plan, total, body, cmap)
     return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)

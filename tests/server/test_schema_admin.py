@@ -122,3 +122,11 @@ def test_a_revision_from_another_worker_is_seen(tmp_path):
         assert one.put("/schemas/shared", json=stricter).status_code == 201
         assert _validate(two, "shared", "payments_valid.csv").status_code == 422
         assert two.get("/schemas/shared").json()["version"] == "2.0"
+
+
+def test_a_non_ascii_name_is_refused_not_a_500(client):
+    """A name goes into the Location header and into paths: ASCII identifiers only (found by
+    schemathesis: 'é' passed ``isidentifier`` and the latin-1 header encoding failed)."""
+    for quoted in ("%C3%A9", "na%C3%AFve", "%E2%84%AA"):  # é, naïve, KELVIN SIGN
+        answer = client.put(f"/schemas/{quoted}", json=payments_doc())
+        assert_problem(answer, 400, "invalid_schema_name")

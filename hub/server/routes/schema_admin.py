@@ -50,9 +50,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _put(registry: Registry, store: SchemaStore, name: str, doc: dict[str, Any]
          ) -> tuple[dict[str, Any], bool]:
-    if not name.isidentifier():
+    if not (name.isascii() and name.isidentifier()):  # it goes into paths and headers
         raise HubProblem(400, "invalid_schema_name",
-                         f"{name!r} is not a valid schema name (letters, digits, _)",
+                         f"{name!r} is not a valid schema name (ASCII letters, digits, _)",
                          ["path", "name"])
     if name in registry.file_names():
         raise HubProblem(409, "schema_conflict", f"schema {name!r} is defined by a file in the "
