@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -237,10 +238,12 @@ def _joined(parts: list[PieceSigns]) -> Signs:
 def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:
     """``map(work, items)`` on ``workers`` threads, in order, at most workers + 1 in flight.
     Stops the producer (and drops pending work) when the consumer stops early."""
-    if workers <= 1:
-        yield from map(work, items)
-        return
     it = iter(items)
+    head = list(islice(it, 2))
+    if workers <= 1 or len(head) < 2:  # one piece: no pool to start and stop (small uploads)
+        yield from map(work, chain(head, it))
+        return
+    it = chain(head, it)
     pending: deque[Future[Any]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dvh") as pool:
         try:

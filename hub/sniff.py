@@ -73,8 +73,9 @@ def looks_binary(head: bytes) -> bool:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter among , ; tab | that splits the header into several columns and the
-    following lines most consistently into as many; ``,`` when none does (one column).
+    """The delimiter among , ; tab | that splits the header into several columns and at least
+    half of the following lines into as many, the most consistent one winning; ``,`` when none
+    does (one column).
 
     Quoted fields are respected (the csv module splits them); ties prefer the order above.
     """
@@ -91,7 +92,10 @@ def sniff_delimiter(text: str) -> str:
             continue  # the header must be split by it
         width = len(rows[0])
         body = rows[1:] or rows
-        score = sum(len(r) == width for r in body) / len(body) * 1000 + width
+        agree = sum(len(r) == width for r in body) / len(body)
+        if agree < 0.5:
+            continue  # a character in a one-column header ("|"), not the file's delimiter
+        score = agree * 1000 + width
         if score > best_score:
             best, best_score = delim, score
     return best

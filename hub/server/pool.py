@@ -12,10 +12,11 @@ hub is therefore at most ``base + workers x job_memory_bytes`` (base: the hub pr
 costs about 6x its CSV's size above the worker's ~130 MiB idle RSS (40 MiB -> +228 MiB).
 
 Two lanes: ``workers - 1`` workers take large uploads (``>= large_upload_bytes``) and run at a
-low CPU priority (nice 15); one worker is kept for small files and runs at nice 5, so a small
+low CPU priority (nice 15); one worker is kept for small files and runs at nice 0, so a small
 file never waits behind a big one, and takes the CPU from it when both run. A small file also
-uses an idle large-lane worker. The hub process itself stays at nice 0: its event loop (health
-checks, receiving uploads, answering) keeps a core whatever the workers do.
+uses an idle large-lane worker. The small lane is not niced at all: at nice 5 it weighed a
+third of each nice-0 process (the hub's event loop, the clients on the same machine), and
+under 16 busy clients it was starved to a quarter of a core while it had work queued.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from hub import errors
 log = logging.getLogger("dvh.pool")
 
 _START_TIMEOUT_S = 60.0
-_NICE = {"small": 5, "large": 15}
+_NICE = {"small": 0, "large": 15}
 
 
 class JobFailed(Exception):
