@@ -92,6 +92,7 @@ def main() -> int:
     ap.add_argument("--large-mb", type=int, default=40)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--small-workers", type=int, default=None)
     ap.add_argument("--db-sync", default="full", choices=("full", "normal"))
     ap.add_argument("--interval", type=float, default=0.0,
                     help="seconds between one client's uploads (0: back to back, a closed "
@@ -110,6 +111,8 @@ def main() -> int:
            args.db_sync]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    if args.small_workers:
+        cmd += ["--small-workers", str(args.small_workers)]
     hub = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     small_lat: list[float] = []
@@ -210,7 +213,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             hub.kill()
     ms = 1000.0
-    print(f"hub: workers={args.workers or 'default'}  large file: {rows:,} rows, "
+    print(f"hub: workers={args.workers or 'default'} small={args.small_workers or 1}  "
+          f"large file: {rows:,} rows, "
           f"{large.stat().st_size / 2**20:.0f} MiB (x2 in flight)  clients: {args.clients}  "
           f"interval: {args.interval:g} s  db-sync: {args.db_sync}  "
           f"load average before: {load_before}")

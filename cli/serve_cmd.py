@@ -52,6 +52,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Validation processes (the cap on concurrent validations) "
         "[default: cores + 1].", show_default=False)] = None,
+    small_workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Of those, how many are kept for uploads under 16 MiB, so small "
+        "files never queue behind large ones [default: 1].", show_default=False)] = None,
     job_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds one validation may run.")]
     = 300.0,
     job_memory: Annotated[int, typer.Option(
@@ -88,7 +91,7 @@ def serve(
             raise fail(f"refusing to serve an open hub on {host}: no API key exists in "
                        f"{database}. Create one (dvh keys create --name NAME --db {database}), "
                        "bind 127.0.0.1, or pass --insecure to accept an open hub.")
-        extra = {"workers": workers} if workers else {}
+        extra = {k: v for k, v in (("workers", workers), ("small_workers", small_workers)) if v}
         settings = Settings(schemas_dir=folder, db=database, max_upload_bytes=max_upload_bytes,
                             max_decompressed_bytes=max_decompressed_bytes,
                             require_auth=require_auth, job_timeout_s=job_timeout,

@@ -207,6 +207,10 @@ def validate(
     3  unreadable input (missing, empty, not CSV/Parquet, corrupt)
     4  internal error (a bug in dvh: please report it)
     """
+    if not (server or dask or dataset) and files:
+        from hub import prehash  # before the engine's imports: the hash is done by then
+
+        prehash.start(files[0])
     read = read_options(delimiter, encoding, no_header, null_token, input_format,
                         max_decompressed_bytes, cell_limit)
     run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,

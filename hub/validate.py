@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from hub import prehash
 from hub.careful import Dialect, read_careful
 from hub.carefulrun import issue_item, run_careful
 from hub.compile import Plan, compile_plan
@@ -112,8 +113,10 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
         # hasher the bytes they read anyway; an inflated or transcoded file is hashed by the
         # scan of the original instead.
         same = prepared.path == path
-        hasher = _Hasher(path, size) if same else None
-        original = None if same else Scanner(path, line_limit=opts.cell_limit, signs=False)
+        early = prehash.take(path)  # started by the CLI while it was still importing
+        hasher = _Hasher(path, size) if same and early is None else None
+        original = early or (None if same else Scanner(path, line_limit=opts.cell_limit,
+                                                        signs=False))
         src = Source(path=prepared.path, name=label, format=prepared.fmt, bytes=size,
                      _sha=hasher)
         plan = compile_plan(schema)

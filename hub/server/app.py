@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           job_memory_bytes=settings.job_memory_bytes,
                           large_upload_bytes=settings.large_upload_bytes,
                           max_queued=settings.max_queued_jobs,
-                          schema_db=_schema_db(settings))
+                          schema_db=_schema_db(settings),
+                          small_workers=settings.small_workers)
         await pool.start()
         app.state.pool = pool
         app.state.validations = Validations(pool, app.state.store)

@@ -11,12 +11,13 @@ hub is therefore at most ``base + workers x job_memory_bytes`` (base: the hub pr
 ~120 MiB; uploads are spooled to disk, not memory). Measured with the current engine, a job
 costs about 6x its CSV's size above the worker's ~130 MiB idle RSS (40 MiB -> +228 MiB).
 
-Two lanes: ``workers - 1`` workers take large uploads (``>= large_upload_bytes``) and run at a
-low CPU priority (nice 15); one worker is kept for small files and runs at nice 0, so a small
-file never waits behind a big one, and takes the CPU from it when both run. A small file also
-uses an idle large-lane worker. The small lane is not niced at all: at nice 5 it weighed a
-third of each nice-0 process (the hub's event loop, the clients on the same machine), and
-under 16 busy clients it was starved to a quarter of a core while it had work queued.
+Two lanes: ``workers - small_workers`` workers take large uploads (``>= large_upload_bytes``)
+and run at a low CPU priority (nice 15); ``small_workers`` (default 1) are kept for small
+files and run at nice 0, so a small file never waits behind a big one, and takes the CPU from
+it when both run. A small file also uses an idle large-lane worker. The small lane is not
+niced at all: at nice 5 it weighed a third of each nice-0 process (the hub's event loop, the
+clients on the same machine), and under 16 busy clients it was starved to a quarter of a core
+while it had work queued.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class WorkerPool:
 
     def __init__(self, *, workers: int, schemas_dir: Path, job_timeout_s: float,
                  job_memory_bytes: int, large_upload_bytes: int, max_queued: int,
-                 schema_db: str | None = None) -> None:
+                 schema_db: str | None = None, small_workers: int = 1) -> None:
         self.size = workers
         self.schemas_dir = schemas_dir
         self.schema_db = schema_db
@@ -106,8 +107,8 @@ class WorkerPool:
         self.max_queued = max_queued
         self._ctx = _context()
         self._idle = {"small": asyncio.Queue[_Worker](), "large": asyncio.Queue[_Worker]()}
-        self.lanes = {"small": 1, "large": workers - 1} if workers > 1 else {"small": 1,
-                                                                            "large": 0}
+        small = max(1, min(small_workers, workers - 1)) if workers > 1 else 1
+        self.lanes = {"small": small, "large": workers - small}
         self._all: dict[int, _Worker] = {}
         self._busy: set[int] = set()
         self._waiting = 0

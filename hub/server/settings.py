@@ -62,5 +62,9 @@ class Settings(BaseSettings):
         default=16 << 20, gt=0,
         description="Uploads this size or more may use all workers but one, so small files "
         "always find a free worker.")
+    small_workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Workers kept for uploads under large_upload_bytes (at least one worker "
+        "always stays for large ones).")
     max_queued_jobs: int = Field(default=256, ge=1,
                                  description="Validations waiting for a worker before 503.")
