@@ -111,3 +111,17 @@ def test_concurrent_validations_are_capped_by_the_pool(make_client, hostile_sche
         ok = client.post("/schemas/orders/validate", headers=CSV,
                          content=(SAMPLES / "orders_valid.csv").read_bytes())
         assert ok.status_code == 200
+
+
+def test_small_lane_size_leaves_a_worker_for_large_uploads(tmp_path):
+    from hub.server.pool import WorkerPool
+
+    def lanes(workers: int, small: int) -> dict[str, int]:
+        return WorkerPool(workers=workers, schemas_dir=tmp_path, job_timeout_s=1,
+                          job_memory_bytes=1 << 30, large_upload_bytes=1 << 20, max_queued=1,
+                          small_workers=small).lanes
+
+    assert lanes(3, 1) == {"small": 1, "large": 2}
+    assert lanes(4, 2) == {"small": 2, "large": 2}
+    assert lanes(3, 9) == {"small": 2, "large": 1}  # one worker always stays for large files
+    assert lanes(1, 2) == {"small": 1, "large": 0}
