@@ -17,6 +17,7 @@ by one batch plus a few small per-column sets.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,8 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
+from hub.careful import read_careful
 from hub.errors import UnreadableInput
-from hub.readers import Batch, iter_csv, iter_parquet, open_source, read_header
+from hub.inputs import ReadOptions, prepare
+from hub.readers import Source, iter_csv, iter_parquet, read_header
 
 DEFAULT_SAMPLE_ROWS = 100_000
 DEFAULT_LITERAL_MAX = 10
@@ -225,15 +228,34 @@ class Inference:
     skipped: tuple[str, ...]  # headers that cannot become fields, with why
 
 
-def _batches(path: Path) -> tuple[str, str, list[str], Iterator[Batch]]:
-    src = open_source(path, hash_content=False)
-    if src.format == "csv":
-        if src.bytes == 0:
-            raise UnreadableInput(f"{src.name}: the file is empty (0 bytes)")
-        header = read_header(src.path)
-        return src.name, "csv", header, iter_csv(src, header)
-    header, batches = iter_parquet(src)
-    return src.name, "parquet", header, batches
+@contextmanager
+def _batches(path: Path, options: ReadOptions | None
+             ) -> Iterator[tuple[str, str, list[str], Iterator[Any]]]:
+    """The file's batches through the same input handling as ``validate`` (compression,
+    encodings, delimiters): a drop that validates can be inferred from, and vice versa."""
+    name = path.name
+    if not path.exists():
+        raise UnreadableInput(f"{path}: no such file", kind="not_found")
+    if not path.is_file():
+        raise UnreadableInput(f"{path}: is a directory, not a file", kind="not_a_file")
+    prepared = prepare(path, name, options or ReadOptions())
+    try:
+        src = Source(path=prepared.path, name=name, format=prepared.fmt,
+                     bytes=prepared.path.stat().st_size)
+        if prepared.fmt == "parquet":
+            header, batches = iter_parquet(src)
+            yield name, "parquet", header, batches
+            return
+        d = prepared.dialect
+        if (d.delimiter, d.quotechar, d.escapechar, d.header, d.encoding) == (
+                ",", '"', None, True, "utf-8"):
+            header = read_header(src.path)
+            yield name, "csv", header, iter_csv(src, header)
+            return
+        names, _issues, careful = read_careful(prepared.path, d)
+        yield name, "csv", names, careful
+    finally:
+        prepared.cleanup()
 
 
 def _usable(header: list[str]) -> tuple[list[int], list[str]]:
@@ -241,7 +263,7 @@ def _usable(header: list[str]) -> tuple[list[int], list[str]]:
     seen: set[str] = set()
     keep, skipped = [], []
     for i, name in enumerate(header):
-        if name == "":
+        if name == "" or name.startswith("\x00"):  # the careful reader's blank-header mark
             skipped.append(f"column {i + 1}: empty header")
         elif name in seen:
             skipped.append(f"column {i + 1}: duplicate header {name!r} (the first one is used)")
@@ -252,9 +274,15 @@ def _usable(header: list[str]) -> tuple[list[int], list[str]]:
 
 
 def infer_file(path: Path | str, *, sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
-               literal_max: int = DEFAULT_LITERAL_MAX) -> Inference:
+               literal_max: int = DEFAULT_LITERAL_MAX,
+               options: ReadOptions | None = None) -> Inference:
     """Read up to ``sample_rows`` rows (None or 0: all) and decide a type per column."""
-    name, fmt, header, batches = _batches(Path(path))
+    with _batches(Path(path), options) as (name, fmt, header, batches):
+        return _infer(name, fmt, header, batches, sample_rows, literal_max)
+
+
+def _infer(name: str, fmt: str, header: list[str], batches: Iterator[Any],
+           sample_rows: int | None, literal_max: int) -> Inference:
     keep, skipped = _usable(header)
     stats: dict[int, ColumnStats] = {}
     rows = 0

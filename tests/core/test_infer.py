@@ -164,3 +164,30 @@ def test_long_literals_become_aliases_that_ruff_keeps(tmp_path):
     assert report.valid
     assert "Kind = Literal[\n" in code and "kind: Kind" in code
     assert ruff("format", "--check", code=code).returncode == 0
+
+
+@pytest.mark.parametrize("variant", ["semicolon", "gzip", "utf16", "bom"])
+def test_infer_reads_drops_the_way_validate_does(variant, tmp_path, monkeypatch):
+    """Inference goes through the same input handling as validation (issue 4): a semicolon
+    file, a gzipped one, UTF-16 and a BOM give the same fields, and no temp file remains."""
+    import gzip
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    text = "id,name,when\n1,ann,2024-01-02\n2,bob,2024-02-03\n"
+    path = tmp_path / "drop.csv"
+    if variant == "semicolon":
+        path.write_text(text.replace(",", ";"))
+    elif variant == "gzip":
+        path = tmp_path / "drop.csv.gz"
+        path.write_bytes(gzip.compress(text.encode()))
+    elif variant == "utf16":
+        path.write_bytes(text.encode("utf-16"))
+    else:
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    inf = infer_file(path)
+    assert [(f.header, f.py_type) for f in inf.fields] == [("id", int), ("name", str),
+                                                              ("when", date)]
+    assert inf.rows == 2 and not list((tmp_path / "tmp").iterdir())
