@@ -59,6 +59,7 @@ class CarefulBatch:
     offset: int
     lines: np.ndarray
     issues: list[Issue] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)  # batch-local rows whose cells are unknown
 
 
 class _BoundedLines:
@@ -173,6 +174,7 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
     cols: list[list[str | None]] = [[] for _ in range(ncols)]
     starts: list[int] = []
     issues: list[Issue] = []
+    unread: list[int] = []
     last_start = last_end = first_line
     try:
         while True:
@@ -193,6 +195,7 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
                                     f"{cell_limit:,} characters ({reason})", row=i, line=start,
                                     ctx={"limit": cell_limit}))
                 row = []
+                unread.append(len(starts))  # its cells were never read: no "missing" for them
             elif any(ln in lines.overlong for ln in range(start, end + 1)):
                 issues.append(Issue("cell_too_large", f"Line {start} is longer than the limit "
                                     "for a row; its oversized part was skipped", row=i,
@@ -212,9 +215,9 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
             starts.append(start)
             last_start, last_end = start, end
             if len(starts) >= batch_rows:
-                yield _emit(names, cols, starts, offset, issues)
+                yield _emit(names, cols, starts, offset, issues, unread)
                 offset += len(starts)
-                cols, starts, issues = [[] for _ in range(ncols)], [], []
+                cols, starts, issues, unread = [[] for _ in range(ncols)], [], [], []
         if last_end > last_start and dialect.quotechar and _unclosed_from(
                 fh.name, dialect, last_start):
             issues.append(Issue(
@@ -223,7 +226,7 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
                 f"{last_end} were read as one record", row=offset + len(starts) - 1,
                 line=last_start, ctx={"lines": last_end - last_start + 1}))
         if starts or issues:
-            yield _emit(names, cols, starts, offset, issues)
+            yield _emit(names, cols, starts, offset, issues, unread)
     finally:
         fh.close()
 
@@ -257,7 +260,8 @@ def _unclosed_from(path: str, dialect: Dialect, start_line: int) -> bool:
 
 
 def _emit(names: list[str], cols: list[list[str | None]], starts: list[int], offset: int,
-          issues: list[Issue]) -> CarefulBatch:
+          issues: list[Issue], unread: list[int]) -> CarefulBatch:
     arrays = [pa.array(c, type=pa.string()) for c in cols]
     data = pa.RecordBatch.from_arrays(arrays, names=names)
-    return CarefulBatch(data, offset, np.asarray(starts, dtype=np.int64), list(issues))
+    return CarefulBatch(data, offset, np.asarray(starts, dtype=np.int64), list(issues),
+                        list(unread))

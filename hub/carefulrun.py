@@ -44,8 +44,24 @@ def run_careful(plan: Plan, cmap: ColumnMap, batches: Iterable[CarefulBatch], ca
     folder = Folder(plan, cap)
     for batch in batches:
         outcome = check_batch(plan, cmap, batch.data, folder.want)
+        if batch.unread:
+            outcome.groups[:] = _without_rows(outcome.groups, batch.unread)
         outcome.groups.extend(_groups(plan, cmap, batch))
         folder.add(outcome, batch.offset, batch.lines)
         if on_rows is not None:
             on_rows(batch.data.num_rows)
     return folder.total
+
+
+def _without_rows(groups: list[Group], rows: list[int]) -> list[Group]:
+    """The engine's verdicts minus those on rows the reader could not read: a record cut for
+    an oversized cell has no cells to judge, and "Field required" for each would be noise."""
+    drop = np.asarray(rows, dtype=np.int64)
+    kept = []
+    for g in groups:
+        keep = ~np.isin(g.rows, drop)
+        if keep.all():
+            kept.append(g)
+        elif keep.any():
+            kept.append(Group(g.column, g.order, g.value, g.errors, g.rows[keep]))
+    return kept
