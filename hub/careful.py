@@ -132,7 +132,9 @@ def read_careful(path: Path, dialect: Dialect, *, null_tokens: tuple[str, ...] =
     fh = path.open("r", encoding=dialect.encoding, errors=errors, newline="")
     ncols_hint = max(len(field_names or []), 1)
     lines = _BoundedLines(fh, max(cell_limit, 1024) * max(ncols_hint, 8) + 2)
-    csv.field_size_limit(max(cell_limit, 1))
+    # The limit is the csv module's global: set for this read, restored when it ends (other
+    # readers in the process, e.g. schema inference, must not inherit a small one).
+    previous = csv.field_size_limit(max(cell_limit, 1))
     reader = csv.reader(lines, delimiter=dialect.delimiter, quotechar=dialect.quotechar,
                         escapechar=dialect.escapechar, doublequote=dialect.doublequote,
                         strict=False)
@@ -142,6 +144,7 @@ def read_careful(path: Path, dialect: Dialect, *, null_tokens: tuple[str, ...] =
         raw_header = _next_record(reader)
         if raw_header is None:
             fh.close()
+            csv.field_size_limit(previous)
             return [], [], iter(())
         raw_header = [_clean(h).lstrip("\ufeff") if i == 0 else _clean(h)
                       for i, h in enumerate(raw_header)]
@@ -150,7 +153,7 @@ def read_careful(path: Path, dialect: Dialect, *, null_tokens: tuple[str, ...] =
     else:
         names = list(field_names or [])
     return names, header_issues, _batches(fh, reader, lines, names, first_line, null_tokens,
-                                          cell_limit, batch_rows, dialect)
+                                          cell_limit, batch_rows, dialect, previous)
 
 
 def _next_record(reader: Any) -> list[str] | None:
@@ -167,7 +170,7 @@ def _next_record(reader: Any) -> list[str] | None:
 
 def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], first_line: int,
              null_tokens: tuple[str, ...], cell_limit: int, batch_rows: int,
-             dialect: Dialect) -> Iterator[CarefulBatch]:
+             dialect: Dialect, previous_limit: int) -> Iterator[CarefulBatch]:
     ncols = len(names)
     nulls = {"", *null_tokens}
     offset = 0
@@ -229,6 +232,7 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
             yield _emit(names, cols, starts, offset, issues, unread)
     finally:
         fh.close()
+        csv.field_size_limit(previous_limit)
 
 
 def _check_cell(value: str, column: str, row: int, line: int, issues: list[Issue]) -> str:

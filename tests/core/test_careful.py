@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from hub.inputs import ReadOptions
 from hub.registry import Registry
 from hub.validate import validate
@@ -14,8 +16,10 @@ def test_a_record_cut_for_an_oversized_cell_has_one_error_not_a_missing_per_fiel
     cells[1] = "9" * 300
     path = tmp_path / "huge.csv"
     path.write_text("\n".join([header, ",".join(cells), *rest]) + "\n")
+    before = csv.field_size_limit()
     report = validate(path, Registry(SCHEMAS).get("payments"),
                       options=ReadOptions(cell_limit=100))
     assert [(d.type, d.loc, d.line) for d in report.detail] == [("cell_too_large", ["rows", 0],
                                                                   2)]
     assert (report.error_count, report.invalid_rows, report.rows) == (1, 1, 1 + len(rest))
+    assert csv.field_size_limit() == before  # the csv module's global limit is given back
