@@ -1,31 +1,44 @@
 """The same history and keys on PostgreSQL through a SQLAlchemy URL (``--db postgresql+...``).
 
-Runs when ``DVH_TEST_POSTGRES_URL`` names a disposable database (its dvh tables are dropped
-first); CI machines have no PostgreSQL server, so there it is skipped with that reason.
+A real PostgreSQL server: the one ``DVH_TEST_POSTGRES_URL`` names (a disposable database: its
+dvh tables are dropped first), or else one started for the session from the ``pgserver``
+wheel (PostgreSQL 16 binaries, a data folder under pytest's tmp, a Unix socket).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import SAMPLES, assert_problem
 
-URL = os.environ.get("DVH_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not URL, reason="set DVH_TEST_POSTGRES_URL to a disposable "
-                                "PostgreSQL database to run the PostgreSQL store tests")
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory) -> Iterator[str]:
+    url = os.environ.get("DVH_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    try:
+        yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        server.cleanup()
 
 
 @pytest.fixture
-def pg_url():
+def pg_url(server_url):
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(URL)
+    engine = create_engine(server_url)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS reports, api_keys"))
     engine.dispose()
-    return URL
+    return server_url
 
 
 def test_reports_and_keys_on_postgresql(make_client, pg_url):
