@@ -77,14 +77,11 @@ class Partial:
             self.by_type.setdefault(column, Counter())[item.type] += 1
         self.add_detail([item], 1)
 
-    def count_rows(self, rows: Sequence[np.ndarray], has_error: Sequence[bool] | None) -> None:
+    def count_rows(self, rows: Sequence[np.ndarray], has_error: Sequence[bool]) -> None:
         """Count the failing rows of a slice from each failure group's rows; ``has_error`` says
-        which groups carry a failure of error severity (None: the schema declares no warning,
-        every failing row is invalid)."""
+        which groups carry a failure of error severity. A row with one is invalid; a row with
+        failures that are all warnings is a warning row."""
         if not rows:
-            return
-        if has_error is None:
-            self.invalid_rows += int(np.unique(np.concatenate(rows)).size)
             return
         bad = [r for r, e in zip(rows, has_error, strict=True) if e]
         warned = [r for r, e in zip(rows, has_error, strict=True) if not e]

@@ -77,15 +77,16 @@ def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndar
     part = Partial(cap=cap, rows=outcome.rows)
     if not groups:
         return part
-    sev = None if checks is None else \
-        [[checks.cell_severity(g.column, e["type"]) for e in g.errors] for g in groups]
+    sev = None if checks is None else _severities(checks, groups)
     for i, g in enumerate(groups):
         part.count_value(g.column, [e["type"] for e in g.errors], g.value, len(g.rows),
                          [int(r) + offset for r in g.rows[:FIRST_ROWS]],
                          sev[i].count(WARNING) if sev else 0)
     all_rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
-    part.count_rows([g.rows for g in groups],
-                    None if sev is None else [ERROR in s for s in sev])
+    if sev is None:
+        part.invalid_rows = int(np.unique(all_rows).size)
+    else:
+        part.count_rows([g.rows for g in groups], [ERROR in s for s in sev])
     total = part.error_count
     room = total if cap is None else min(cap, total)
     if not room:
@@ -110,6 +111,19 @@ def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndar
             break
     part.add_detail(items[:room], total)
     return part
+
+
+def _severities(checks: SchemaChecks, groups: list[Group]) -> list[list[str]]:
+    """Each group's failures' severities (one list per group, shared by groups alike)."""
+    seen: dict[tuple[str, ...], list[str]] = {}
+    out = []
+    for g in groups:
+        key = (g.column, *(e["type"] for e in g.errors))
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = [checks.cell_severity(g.column, e["type"]) for e in g.errors]
+        out.append(found)
+    return out
 
 
 def _key_of(keys: dict[str, Any], key_columns: tuple[str, ...], r: int) -> dict[str, Any] | None:
