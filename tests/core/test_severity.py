@@ -235,3 +235,26 @@ def _whole(cap: int | None) -> Partial:
                 groups.append(Group(column, "abc".index(column), f"v{seed}{kind}", [
                     {"type": kind, "loc": (), "msg": kind, "ctx": None}], hit + offset))
     return fold(groups, BatchOutcome(90, groups, {}, {}), 0, None, cap, (), CHECKS)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_counts_the_same(entry, tmp_path):
+    """Partials folded on worker processes and merged on the cluster: the same exact counts."""
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    from hub.dataset import DatasetOptions
+    from hub.distributed import validate_on_dask
+
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for k, (a, b) in enumerate([(0, 100), (100, N)]):
+        _write(folder / f"part-{k}.csv", [_row(i) for i in range(a, b)])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, memory_limit="1GiB") as cluster, \
+            Client(cluster) as client:
+        report = validate_on_dask(str(folder), entry, client,
+                                  DatasetOptions(max_errors=2, part_bytes=512),
+                                  buckets=2).to_json_dict()
+    assert _counts(report) == _expected()
+    _check_items(report)
