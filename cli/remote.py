@@ -59,14 +59,17 @@ def read_params(read: Any) -> dict[str, Any]:
 
 
 def upload(server: str, schema: str, path: Path, fmt: str, max_errors: int,
-           read: Any = None) -> dict[str, Any]:
-    """POST the file as a raw body; the server's report (200 valid, 422 invalid).
+           read: Any = None, policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST the file as a raw body; the server's report (200 passes, 422 fails).
 
-    Compressed files travel as they are; the hub inflates them (by name and content)."""
+    Compressed files travel as they are; the hub inflates them (by name and content).
+    ``policy`` (the gate's query parameters) lets the hub store the verdict the pipeline
+    gates on."""
     import httpx
 
     url = f"/schemas/{schema}/validate"
-    params = {"max_errors": max_errors, "filename": path.name, **read_params(read)}
+    params = {"max_errors": max_errors, "filename": path.name, **read_params(read),
+              **(policy or {})}
     try:
         with _client(server) as client, path.open("rb") as fh:
             response = client.post(url, content=fh, params=params,

@@ -295,7 +295,7 @@ def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
         from cli.remote import upload
 
         return upload(run.server, run.schema, file, sniff_source(file, read), run.max_errors,
-                      read)
+                      read, _policy_params(run))
     from cli.progress import progress_for
     from hub.validate import validate as run_validation
 
@@ -303,6 +303,19 @@ def _report(file: Path, run: RunOptions, schema: _Schema) -> dict[str, Any]:
         report = run_validation(file, schema.entry(), max_errors=run.max_errors,
                                 on_rows=on_rows, options=read)
     return report.to_json_dict()
+
+
+def _policy_params(run: RunOptions) -> dict[str, Any]:
+    """The gate options the user set, as the hub's query parameters (the hub stores the
+    verdict; the CLI still decides its exit code with the same gate)."""
+    params: dict[str, Any] = {}
+    if run.fail_on.value != "error":
+        params["fail_on"] = run.fail_on.value
+    if run.max_error_rate is not None:
+        params["max_error_rate"] = run.max_error_rate
+    if run.max_errors_total is not None:
+        params["max_errors_total"] = run.max_errors_total
+    return params
 
 
 class _Progress:

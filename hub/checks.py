@@ -2,18 +2,18 @@
 
 A report counts failures per column (``errors_by_column``, exact) and lists the first ones
 (``detail``, capped). This module reads both back against the schema's checks (one per column,
-one per dataset rule) and tags each failure with the severity the schema declared (``Warn()``,
-``DatasetRules(warn=...)``). It runs *after* the engine, on the report dict, so it works the same
-on a local report and on one a hub returned.
+one per dataset rule). ``SchemaChecks.severity`` is the one rule that says whether a failure is
+an error or a warning (``Warn()``, ``DatasetRules(warn=...)``): the engine stamps it on every
+item as it creates it and counts warning rows exactly (``hub.partial``); ``classify`` uses it
+again only for reports of older hubs, whose items carry no severity.
 
-Exactness: the per-check counts and ``warning_count`` are exact (they come from the exact
-aggregates). Which *rows* fail only through warnings is known exactly only when ``detail`` is
-complete; ``hub.gate`` says so when it is not.
+Exactness: the per-check counts, ``warning_count`` and (from the engine) ``warning_rows`` are
+exact whatever the detail cap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -77,25 +77,33 @@ class SchemaChecks:
     def rule_severity(self, rule: str) -> str:
         return WARNING if rule in self.warn_rules else ERROR
 
+    def cell_severity(self, column: str, kind: str) -> str:
+        """A failure of ``kind`` in a cell of ``column`` (or under a key label)."""
+        if kind == "duplicate_key":
+            return self.rule_severity("primary_key")
+        if kind == "duplicate_value" and self.rule_severity("unique") == WARNING:
+            return WARNING
+        return self.column_severity(column)
+
+    def severity(self, loc: Sequence[Any], kind: str) -> str:
+        """The declared severity of a failure at ``loc``, consistent with ``checks_of``: a
+        header item is the column's (missing, nested) or the ``columns`` rule's (a forbidden
+        extra); the row count is ``row_count``'s; a cell is its column's or its key rule's."""
+        loc = list(loc)
+        if loc[:1] == ["columns"] and len(loc) > 1:
+            if kind == "extra_forbidden":
+                return self.rule_severity("columns")
+            return self.column_severity(str(loc[1]))
+        if loc == ["rows"]:
+            return self.rule_severity("row_count")
+        if loc[:1] == ["rows"] and len(loc) > 2:
+            return self.cell_severity(str(loc[2]), kind)
+        return ERROR
+
 
 def severity_of(item: Mapping[str, Any], schema: SchemaChecks) -> str:
     """The declared severity of one detail item, from its ``loc`` and ``type``."""
-    loc = list(item.get("loc") or [])
-    kind = item.get("type")
-    if loc[:1] == ["columns"] and len(loc) > 1:
-        if kind == "missing":
-            return schema.column_severity(str(loc[1]))
-        return schema.rule_severity("columns")
-    if loc == ["rows"]:
-        return schema.rule_severity("row_count")
-    if loc[:1] == ["rows"] and len(loc) > 2:
-        column = str(loc[2])
-        if kind == "duplicate_key":
-            return schema.rule_severity("primary_key")
-        if kind == "duplicate_value" and schema.rule_severity("unique") == WARNING:
-            return WARNING
-        return schema.column_severity(column)
-    return ERROR
+    return schema.severity(item.get("loc") or [], str(item.get("type")))
 
 
 def _check(kind: str, name: str, errors: int, warnings: int, by_type: Mapping[str, int],
@@ -200,16 +208,21 @@ def checks_of(report: Mapping[str, Any], schema: SchemaChecks) -> list[dict[str,
 
 
 def classify(report: Mapping[str, Any], schema: SchemaChecks) -> dict[str, Any]:
-    """A copy of the report with ``checks``, ``warning_count`` and warning items tagged."""
+    """A copy of the report with ``checks`` and ``warning_count``, every item's severity set.
+
+    A report from this engine already carries both (stamped where each failure was found);
+    one from an older hub is tagged here, from the same rule. Checks that declare no warning
+    leave items as they are (a schema without warnings has no severity on its items)."""
     out = dict(report)
     detail = []
     for item in report.get("detail") or []:
-        item = {k: v for k, v in item.items() if k != "severity"}
-        if severity_of(item, schema) == WARNING:
-            item["severity"] = WARNING
+        item = dict(item)
+        if schema.declares_warnings:
+            item["severity"] = severity_of(item, schema)
         detail.append(item)
     out["detail"] = detail
     checks = checks_of(report, schema)
     out["checks"] = checks
-    out["warning_count"] = sum(c["warnings"] for c in checks)
+    if report.get("warning_count") is None:
+        out["warning_count"] = sum(c["warnings"] for c in checks)
     return out

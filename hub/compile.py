@@ -23,10 +23,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError, create_model, fiel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from hub.checks import SchemaChecks
 from hub.fastpath import Analysis, analyse
 from hub.kernels import Kernel, Spec, text_kernel
 from hub.lean import keep_pandas_out
 from hub.registry import SchemaEntry
+from hub.report import ErrorItem
 from hub.rules import DatasetRules, Unique
 
 VECTORISED, DISTINCT, ROW = "vectorised", "distinct-value", "row"
@@ -85,6 +87,16 @@ class Plan:
     row_fields: frozenset[str] = frozenset()  # validators that read info.data
     model_after: bool = False  # after-validators / post-init: run on rows whose fields pass
     user_code: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    # Each check's severity, when the schema declares a warning (None: every failure is an
+    # error and items carry no severity, so such reports stay as they were).
+    checks: SchemaChecks | None = None
+
+    def stamp(self, items: list[ErrorItem]) -> list[ErrorItem]:
+        """Set the declared severity on file-level items (header, row count), in place."""
+        if self.checks is not None:
+            for item in items:
+                item.severity = self.checks.severity(item.loc, item.type)  # type: ignore[assignment]
+        return items
 
     @property
     def row_validators(self) -> bool:
@@ -237,10 +249,12 @@ def _compile(schema: SchemaEntry) -> Plan:
             spec=analysis.spec if path == VECTORISED else None,
             key_kind=analysis.key_kind if path == VECTORISED else None, row_model=row_model,
         ))
+    checks = SchemaChecks.from_entry(schema)
     return Plan(
         schema=schema, fields=tuple(fields), rules=schema.rules,
         forbid_extra=model.model_config.get("extra") == "forbid",
         whole_row=whole_row, row_fields=frozenset(row_fields), model_after=model_after,
+        checks=checks if checks.declares_warnings else None,
     )
 
 

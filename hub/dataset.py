@@ -90,7 +90,7 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
     """Stage 3: one partition's outcomes and duplicates, placed in its file, as a Partial
     whose detail names the file and whose first rows are (file index, row) pairs."""
     file_index = checked.order[0]
-    head = _structural_items(map_columns(plan, checked.header), plan.forbid_extra)
+    head = plan.stamp(_structural_items(map_columns(plan, checked.header), plan.forbid_extra))
     part = Partial(cap=cap)
     if checked.order[1] == 0:
         for item in head:
@@ -102,9 +102,10 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
             groups += dup_groups(dups, rules, names, order, offset, offset + outcome.rows)
         room = part.room if cap is not None else None
         placed = lines + line_offset if lines is not None else None
-        part.merge(fold(groups, outcome, row_offset + offset, placed, room, plan.key_columns))
+        part.merge(fold(groups, outcome, row_offset + offset, placed, room, plan.key_columns,
+                        plan.checks))
     if head:
-        part.invalid_rows = part.rows
+        part.fail_every_row(head)
     for item in part.detail:
         item.file = names[file_index]
     for table in part.values.values():
@@ -115,16 +116,15 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
 
 def finish(total: Partial, dataset: Dataset, schema: SchemaEntry, plan: Plan) -> Report:
     """The report of the merged partials: the dataset-wide row count checks, then the shape."""
-    for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
+    for item in plan.stamp(_row_count_items(total.rows, plan.rules.min_rows,
+                                            plan.rules.max_rows)):
         total.count_dataset_error(item, None)
     names = [f.name for f in dataset.files]
     return Report(
-        valid=total.error_count == 0,
+        **total.report_counts(plan.checks is not None),
         schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
         source=SourceRef(name=dataset.source, format=dataset.fmt, bytes=dataset.bytes),
         rows=total.rows,
-        invalid_rows=total.invalid_rows,
-        error_count=total.error_count,
         truncated=total.dropped > 0,
         errors_by_column=_errors_by_column(total, names),
         detail=total.detail,

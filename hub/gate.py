@@ -7,6 +7,8 @@ Without thresholds a run fails on any failure of error severity (and on warnings
 the wrong header is not "1% bad". The verdict names the rule that decided it (``decided_by``)
 and says why in one line (``reason``).
 
+The rate's rows are exact: the engine says which rows fail with an error and which only warn,
+whatever the detail cap (``exact`` is false only for a truncated report of an older hub).
 Comparisons are exact (rationals), so a threshold flips exactly at its boundary:
 ``29`` invalid rows of ``100`` pass ``max_error_rate=0.29``; ``30`` fail it.
 """
@@ -50,7 +52,15 @@ def _fraction(rate: float) -> Fraction:
 
 def _counted_rows(report: Mapping[str, Any], warnings: int, count_warnings: bool
                   ) -> tuple[int, bool]:
-    """Rows with a counted failure, and whether that number is exact."""
+    """Rows with a counted failure, and whether that number is exact.
+
+    This engine counts error rows (``invalid_rows``) and warning-only rows (``warning_rows``)
+    exactly as it finds them, whatever the detail cap. The rest is for reports of older hubs,
+    whose ``invalid_rows`` counts warning rows too and which lack ``warning_rows``."""
+    warning_rows = report.get("warning_rows")
+    if warning_rows is not None:
+        extra = int(warning_rows) if count_warnings else 0
+        return int(report["invalid_rows"]) + extra, True
     if count_warnings or not warnings:
         return int(report["invalid_rows"]), True
     checks = report.get("checks") or []
@@ -106,7 +116,8 @@ def decide(report: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     if warnings and not count_warnings:
         reason += f"; {warnings:,} warnings (do not fail: --fail-on error)"
     if not exact:
-        reason += "; invalid rows is an upper bound (warnings mixed in a truncated report)"
+        reason += ("; invalid rows is an upper bound (warnings mixed in a truncated report "
+                   "of an older hub)")
     return {
         "passed": passed, "decided_by": decided_by, "reason": reason,
         "errors": counted, "warnings": warnings, "invalid_rows": bad,

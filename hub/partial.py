@@ -3,16 +3,26 @@
 ``Partial`` is a monoid (``Partial()`` is the identity, ``merge`` is associative when the right
 operand's rows follow the left's), so the same fold runs per batch, per thread and per Dask
 partition. Counts are exact; ``detail`` keeps the first ``cap`` items in row order.
+
+Severity is counted as failures are found, not read back from ``detail``: ``invalid_rows`` are
+the rows with at least one failure of error severity, ``warning_rows`` those whose failures are
+all warnings, ``warning_count`` the warning failures (included in ``error_count``). All are sums
+over disjoint row ranges, so they merge like the other counts, exactly whatever the cap.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from hub.report import ColumnErrors, ErrorItem, TopValue
+
+WARNING = "warning"
 
 FIRST_ROWS = 3  # first rows kept per failing value
 TOP_VALUES = 5  # failing values listed per column
@@ -32,8 +42,10 @@ class Partial:
 
     cap: int | None = None
     rows: int = 0
-    invalid_rows: int = 0
+    invalid_rows: int = 0  # rows with a failure of error severity
     error_count: int = 0
+    warning_rows: int = 0  # rows whose every failure is a warning
+    warning_count: int = 0  # failures of warning severity (included in error_count)
     by_type: dict[str, Counter[str]] = field(default_factory=dict)
     values: dict[str, dict[str, ValueStat]] = field(default_factory=dict)
     detail: list[ErrorItem] = field(default_factory=list)
@@ -45,20 +57,59 @@ class Partial:
         return None if self.cap is None else max(self.cap - len(self.detail), 0)
 
     def count_value(self, column: str, types: list[str], value: Any, n: int,
-                    first_rows: list[int]) -> None:
-        """Record ``n`` cells of ``column`` holding ``value``, each failing with ``types``."""
+                    first_rows: list[int], warnings: int = 0) -> None:
+        """Record ``n`` cells of ``column`` holding ``value``, each failing with ``types``
+        (``warnings`` of which are of warning severity)."""
         self.error_count += n * len(types)
+        self.warning_count += n * warnings
         counter = self.by_type.setdefault(column, Counter())
         for error_type in types:
             counter[error_type] += n
         self._count_input(column, value, n, first_rows)
 
     def count_dataset_error(self, item: ErrorItem, column: str | None) -> None:
-        """A dataset-level error (a missing column, the row count): counted and listed first."""
+        """A dataset-level error (a missing column, the row count): counted and listed first.
+        Its severity is the one stamped on ``item``."""
         self.error_count += 1
+        if item.severity == WARNING:
+            self.warning_count += 1
         if column is not None:
             self.by_type.setdefault(column, Counter())[item.type] += 1
         self.add_detail([item], 1)
+
+    def count_rows(self, rows: Sequence[np.ndarray], has_error: Sequence[bool]) -> None:
+        """Count the failing rows of a slice from each failure group's rows; ``has_error`` says
+        which groups carry a failure of error severity. A row with one is invalid; a row with
+        failures that are all warnings is a warning row."""
+        if not rows:
+            return
+        bad = [r for r, e in zip(rows, has_error, strict=True) if e]
+        warned = [r for r, e in zip(rows, has_error, strict=True) if not e]
+        errors = np.unique(np.concatenate(bad)) if bad else np.zeros(0, dtype=np.int64)
+        self.invalid_rows += int(errors.size)
+        if warned:
+            only = np.setdiff1d(np.unique(np.concatenate(warned)), errors, assume_unique=True)
+            self.warning_rows += int(only.size)
+
+    def fail_every_row(self, items: Sequence[ErrorItem]) -> None:
+        """A header failure (a missing or forbidden column) makes Pydantic reject every row:
+        with an error among ``items`` every row is invalid; with warnings only, every row not
+        already invalid is a warning row."""
+        if any(item.severity != WARNING for item in items):
+            self.invalid_rows, self.warning_rows = self.rows, 0
+        else:
+            self.warning_rows = self.rows - self.invalid_rows
+
+    def report_counts(self, severity: bool) -> dict[str, Any]:
+        """The report's verdict and counts. ``valid``: no failure of error severity (warnings
+        alone leave a report valid). ``severity``: the schema declares warnings, so the report
+        carries ``warning_count`` and ``warning_rows`` (absent otherwise, as before)."""
+        counts: dict[str, Any] = {
+            "valid": self.error_count - self.warning_count == 0,
+            "invalid_rows": self.invalid_rows, "error_count": self.error_count}
+        if severity:
+            counts.update(warning_count=self.warning_count, warning_rows=self.warning_rows)
+        return counts
 
     def _count_input(self, column: str, value: Any, n: int, first_rows: list[int]) -> None:
         table = self.values.setdefault(column, {})
@@ -85,6 +136,8 @@ class Partial:
         self.rows += later.rows
         self.invalid_rows += later.invalid_rows
         self.error_count += later.error_count
+        self.warning_rows += later.warning_rows
+        self.warning_count += later.warning_count
         for column, counter in later.by_type.items():
             self.by_type.setdefault(column, Counter()).update(counter)
         for column, table in later.values.items():

@@ -92,8 +92,9 @@ class Verdict(BaseModel):
     warnings: int
     invalid_rows: int = Field(description="Rows with a counted failure.")
     error_rate: float
-    exact: bool = Field(description="False when invalid_rows is an upper bound (warnings mixed "
-                        "with errors in a truncated report).")
+    exact: bool = Field(description="False only for a truncated report of an older hub that "
+                        "mixes warnings with errors and lacks warning_rows: invalid_rows is then "
+                        "an upper bound.")
     fail_on: Literal["error", "warning"] = "error"
     max_error_rate: float | None = None
     max_errors_total: int | None = None
@@ -105,18 +106,24 @@ class Report(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     id: str | None = Field(default=None, description="Set once the hub has stored the report.")
-    valid: bool
+    valid: bool = Field(description="No failure of error severity. Failures the schema declares "
+                        "warnings do not make a report invalid; whether they fail a pipeline is "
+                        "the verdict's business (--fail-on warning).")
     schema_: SchemaRef = Field(alias="schema")
     source: SourceRef
     rows: int
-    invalid_rows: int
-    error_count: int
+    invalid_rows: int = Field(description="Rows with at least one failure of error severity "
+                              "(exact, whatever the detail cap).")
+    error_count: int = Field(description="Every failure, warnings included.")
     truncated: bool = False
     errors_by_column: dict[str, ColumnErrors] = Field(default_factory=dict)
     detail: list[ErrorItem] = Field(default_factory=list)
-    # Set by hub.gate (optional: absent from a plain engine report).
+    # Present when the schema declares warnings (the engine counts them exactly) or the gate ran.
     warning_count: int | None = Field(default=None, description="Failures of warning severity "
                                       "(included in error_count).")
+    warning_rows: int | None = Field(default=None, description="Rows whose failures are all "
+                                     "warnings (not in invalid_rows); exact, whatever the detail "
+                                     "cap. Present when the schema declares warnings.")
     checks: list[Check] | None = None
     verdict: Verdict | None = None
 
@@ -135,7 +142,7 @@ class Report(BaseModel):
             for top in column["top_values"]:
                 if top.get("first_files") is None:
                     top.pop("first_files", None)
-        for optional in ("warning_count", "checks", "verdict"):
+        for optional in ("warning_count", "warning_rows", "checks", "verdict"):
             if body.get(optional) is None:
                 body.pop(optional, None)
         return body

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from hub.checks import ERROR, WARNING, SchemaChecks
 from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.partial import FIRST_ROWS, Partial
@@ -68,20 +69,28 @@ class Folder:
                 "ctx": {"first_row": first},
             }], rows))
         room = self.total.room if self.cap else None
-        self.total.merge(fold(groups, outcome, offset, lines, room, self.key_columns))
+        self.total.merge(fold(groups, outcome, offset, lines, room, self.key_columns,
+                              self.plan.checks))
 
 
 def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndarray | None,
-         cap: int | None, key_columns: tuple[str, ...]) -> Partial:
-    """A batch's groups as a Partial: exact counts, detail in row-major order up to ``cap``."""
+         cap: int | None, key_columns: tuple[str, ...], checks: SchemaChecks | None = None
+         ) -> Partial:
+    """A batch's groups as a Partial: exact counts, detail in row-major order up to ``cap``.
+    ``checks`` (the plan's, when the schema declares warnings) sets each failure's severity."""
     part = Partial(cap=cap, rows=outcome.rows)
     if not groups:
         return part
-    for g in groups:
+    sev = None if checks is None else _severities(checks, groups)
+    for i, g in enumerate(groups):
         part.count_value(g.column, [e["type"] for e in g.errors], g.value, len(g.rows),
-                         [int(r) + offset for r in g.rows[:FIRST_ROWS]])
+                         [int(r) + offset for r in g.rows[:FIRST_ROWS]],
+                         sev[i].count(WARNING) if sev else 0)
     all_rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
-    part.invalid_rows = int(np.unique(all_rows).size)
+    if sev is None:
+        part.invalid_rows = int(np.unique(all_rows).size)
+    else:
+        part.count_rows([g.rows for g in groups], [ERROR in s for s in sev])
     total = part.error_count
     room = total if cap is None else min(cap, total)
     if not room:
@@ -96,16 +105,29 @@ def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndar
         r = int(all_rows[pos])
         line = int(lines[r]) if lines is not None else None
         key = _key_of(outcome.keys, key_columns, r)
-        for e in g.errors:
+        for j, e in enumerate(g.errors):
             loc = ["rows", offset + r, g.column, *e["loc"]] if g.column else \
                 ["rows", offset + r, *e["loc"]]
             items.append(ErrorItem.model_construct(
                 type=e["type"], loc=loc, msg=e["msg"], input=g.value, ctx=e.get("ctx"),
-                line=line, key=key))
+                line=line, key=key, severity=sev[int(gid[pos])][j] if sev else None))
         if len(items) >= room:
             break
     part.add_detail(items[:room], total)
     return part
+
+
+def _severities(checks: SchemaChecks, groups: list[Group]) -> list[list[str]]:
+    """Each group's failures' severities (one list per group, shared by groups alike)."""
+    seen: dict[tuple[str, ...], list[str]] = {}
+    out = []
+    for g in groups:
+        key = (g.column, *(e["type"] for e in g.errors))
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = [checks.cell_severity(g.column, e["type"]) for e in g.errors]
+        out.append(found)
+    return out
 
 
 def _key_of(keys: dict[str, Any], key_columns: tuple[str, ...], r: int) -> dict[str, Any] | None:

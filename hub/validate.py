@@ -134,16 +134,15 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
         else:
             total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
                              opts, ahead)
-        for item in _row_count_items(total.rows, plan.rules.min_rows, plan.rules.max_rows):
+        for item in plan.stamp(_row_count_items(total.rows, plan.rules.min_rows,
+                                                plan.rules.max_rows)):
             total.count_dataset_error(item, None)
         return Report(
-            valid=total.error_count == 0,
+            **total.report_counts(plan.checks is not None),
             schema=SchemaRef(name=schema.name, fingerprint=schema.fingerprint),
             source=SourceRef(name=label, format=prepared.fmt, bytes=size,
                              sha256=hasher.result() if hasher else original.result()),  # type: ignore[union-attr]
             rows=total.rows,
-            invalid_rows=total.invalid_rows,
-            error_count=total.error_count,
             truncated=total.dropped > 0,
             errors_by_column=total.errors_by_column(),
             detail=total.detail,
@@ -156,9 +155,9 @@ def _start(plan: Plan, cmap: ColumnMap, cap: int | None, extra_items: list[Error
            ) -> Partial:
     """A Partial opened with the file-level problems: header issues, missing/extra columns."""
     total = Partial(cap=cap)
-    for item in extra_items:
+    for item in plan.stamp(list(extra_items)):
         total.count_dataset_error(item, str(item.loc[1]) if len(item.loc) > 1 else None)
-    for item in _structural_items(cmap, plan.forbid_extra):
+    for item in plan.stamp(_structural_items(cmap, plan.forbid_extra)):
         total.count_dataset_error(item, str(item.loc[1]))
     return total
 
@@ -166,7 +165,8 @@ def _start(plan: Plan, cmap: ColumnMap, cap: int | None, extra_items: list[Error
 def _finish(plan: Plan, total: Partial, body: Partial, cmap: ColumnMap) -> Partial:
     total.merge(body)
     if cmap.missing or (plan.forbid_extra and cmap.extra):
-        total.invalid_rows = total.rows  # Pydantic rejects every row that lacks a field
+        # Pydantic rejects every row that lacks a field: as an error or as a warning
+        total.fail_every_row(plan.stamp(_structural_items(cmap, plan.forbid_extra)))
     return total
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
@@ -25,6 +26,13 @@ from hub.server.uploads import Upload
 from hub.store import ReportStore
 
 log = logging.getLogger("dvh.jobs")
+
+Judge = Callable[[dict[str, Any]], dict[str, Any]]  # the gate, applied before the report is stored
+
+
+def passes(report: Report) -> bool:
+    """200 or 422: the gate's verdict when it ran, else the engine's ``valid``."""
+    return report.verdict.passed if report.verdict is not None else report.valid
 
 LOST = {"detail": [{"type": "job_lost", "loc": [],
                     "msg": "the hub stopped before this job finished; upload the file again"}]}
@@ -49,28 +57,30 @@ class Validations:
         self.store = store
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def run_now(self, job: Job, upload: Upload, key_id: str | None) -> JSONResponse:
+    async def run_now(self, job: Job, upload: Upload, key_id: str | None,
+                      judge: Judge | None = None) -> JSONResponse:
         try:
             body = await self.pool.run(job)
         finally:
             upload.discard()
-        report = Report.model_validate(body)
+        report = Report.model_validate(judge(body) if judge else body)
         try:
             stored = await run_in_threadpool(lambda: self.store.add(report, key_id=key_id))
         except StoreError as exc:
             log.error("report not stored: %s", exc)
             return not_stored(report, exc)
-        return JSONResponse(stored.to_json_dict(), status_code=200 if stored.valid else 422,
+        return JSONResponse(stored.to_json_dict(), status_code=200 if passes(stored) else 422,
                             headers={"Location": f"/reports/{stored.id}"})
 
-    async def submit(self, job: Job, upload: Upload, key_id: str | None) -> JSONResponse:
+    async def submit(self, job: Job, upload: Upload, key_id: str | None,
+                     judge: Judge | None = None) -> JSONResponse:
         try:
             report_id = await run_in_threadpool(
                 lambda: self.store.create_pending(job.schema, upload.name, key_id=key_id))
         except BaseException:
             upload.discard()
             raise
-        task = asyncio.create_task(self._background(report_id, job, upload))
+        task = asyncio.create_task(self._background(report_id, job, upload, judge))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         location = f"/reports/{report_id}"
@@ -78,12 +88,15 @@ class Validations:
                              "source": upload.name, "location": location},
                             status_code=202, headers={"Location": location, "Retry-After": "1"})
 
-    async def _background(self, report_id: str, job: Job, upload: Upload) -> None:
+    async def _background(self, report_id: str, job: Job, upload: Upload,
+                          judge: Judge | None = None) -> None:
         async def running() -> None:
             await run_in_threadpool(self.store.mark_running, report_id)
 
         try:
             body = await self.pool.run(job, on_start=running)
+            if judge:
+                body = judge(body)
             await run_in_threadpool(self.store.finish, report_id, Report.model_validate(body))
         except JobFailed as exc:
             await self._fail(report_id, exc.status, _problem(exc.kind, exc.msg))

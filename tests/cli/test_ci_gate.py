@@ -86,7 +86,8 @@ def test_warnings_pass_unless_fail_on_warning(tmp_path):
     ok = invoke("validate", str(data), "-s", "grid", "--format", "json", schemas=schemas)
     assert ok.exit_code == 0, ok.output
     body = _json(ok)
-    assert body["valid"] is False  # every check passed? no: valid keeps its meaning
+    assert body["valid"] is True  # valid: no failure of error severity; warnings are reported
+    assert (body["invalid_rows"], body["warning_rows"]) == (0, 4)
     assert body["warning_count"] == 4 and body["verdict"]["decided_by"] == "no_errors"
     assert {item["severity"] for item in body["detail"]} == {"warning"}
     note = next(c for c in body["checks"] if c == {**c, "kind": "column", "name": "note"})
@@ -97,7 +98,7 @@ def test_warnings_pass_unless_fail_on_warning(tmp_path):
     assert _json(strict)["verdict"]["decided_by"] == "fail_on_warning"
 
 
-def test_rate_counts_only_rows_with_errors_and_exactly_when_detail_is_complete(tmp_path):
+def test_rate_counts_only_rows_with_errors_exactly_whatever_the_cap(tmp_path):
     schemas = write_schema(tmp_path / "schemas", warn_note=True)
     data = write_csv(tmp_path / "d.csv", grid_rows(100, bad_code=5, long_note=10))
     args = ("validate", str(data), "-s", "grid", "--format", "json")
@@ -105,19 +106,34 @@ def test_rate_counts_only_rows_with_errors_and_exactly_when_detail_is_complete(t
     assert ok.exit_code == 0, ok.output
     verdict = _json(ok)["verdict"]
     assert (verdict["invalid_rows"], verdict["exact"], verdict["warnings"]) == (5, True, 10)
-    assert _json(ok)["invalid_rows"] == 15  # the engine's count: every failing row
+    assert (_json(ok)["invalid_rows"], _json(ok)["warning_rows"]) == (5, 10)  # the engine's
     assert invoke(*args, "--max-error-rate", "0.04", schemas=schemas).exit_code == 1
     # warnings count too with --fail-on warning: 15 rows
     strict = invoke(*args, "--max-error-rate", "0.15", "--fail-on", "warning", schemas=schemas)
     assert strict.exit_code == 0 and _json(strict)["verdict"]["invalid_rows"] == 15
     assert invoke(*args, "--max-error-rate", "0.14", "--fail-on", "warning",
                   schemas=schemas).exit_code == 1
-    # a capped detail cannot tell warning rows apart: an upper bound, said so, errs on failing
+    # a capped detail changes nothing: the engine counted warning rows as it found them
     capped = invoke(*args, "--max-error-rate", "0.05", "--max-errors", "3", schemas=schemas)
     verdict = _json(capped)["verdict"]
-    assert capped.exit_code == 1
-    assert (verdict["invalid_rows"], verdict["exact"]) == (15, False)
-    assert "upper bound" in verdict["reason"]
+    assert capped.exit_code == 0, capped.output
+    assert _json(capped)["truncated"] is True
+    assert (verdict["invalid_rows"], verdict["exact"]) == (5, True)
+    assert "upper bound" not in verdict["reason"]
+
+
+def test_an_older_hubs_truncated_report_is_judged_on_an_upper_bound(tmp_path):
+    """Without ``warning_rows`` (a hub before exact severity), a capped report mixing warnings
+    and errors cannot tell warning rows apart: the gate says so and errs on failing."""
+    entry = Registry(write_schema(tmp_path / "s", warn_note=True)).get("grid")
+    data = write_csv(tmp_path / "d.csv", grid_rows(100, bad_code=5, long_note=10))
+    report = validate(data, entry, max_errors=3).to_json_dict()
+    older = {k: v for k, v in report.items() if k not in ("warning_rows", "warning_count")}
+    older["invalid_rows"] = 15  # older hubs counted every failing row
+    older["detail"] = [{k: v for k, v in it.items() if k != "severity"} for it in older["detail"]]
+    out = gate(older, SchemaChecks.from_entry(entry), Policy(max_error_rate=0.05))
+    assert (out["verdict"]["invalid_rows"], out["verdict"]["exact"]) == (15, False)
+    assert not out["verdict"]["passed"] and "upper bound" in out["verdict"]["reason"]
 
 
 @pytest.mark.parametrize(("rule", "rows", "kind"), [

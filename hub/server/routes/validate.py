@@ -1,14 +1,25 @@
-"""``POST /schemas/{name}/validate``: 200 with a valid report, 422 with an invalid one,
-202 with ``Location`` for ``?wait=false``."""
+"""``POST /schemas/{name}/validate``: 200 when the report passes, 422 when it fails, 202 with
+``Location`` for ``?wait=false``.
+
+"Passes" is the gate's verdict (``hub.gate``) under the policy in the query (``fail_on``,
+``max_error_rate``, ``max_errors_total``), exactly as ``dvh validate`` decides its exit code:
+warnings alone pass unless ``fail_on=warning``. The verdict is stored with the report. A schema
+without warnings under the default policy gets no gate fields: its report is the engine's, and
+200/422 is its ``valid``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from hub.checks import SchemaChecks
+from hub.gate import Policy, gate
+from hub.registry import SchemaEntry
 from hub.report import Report
 from hub.server.deps import RegistryDep, SettingsDep, ValidationsDep, api_key_of
 from hub.server.pool import Job
@@ -62,13 +73,22 @@ def _read_options(settings: Settings, delimiter: str | None, encoding: str | Non
     return read
 
 
+def _judge(entry: SchemaEntry, policy: Policy) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """The gate to apply to the worker's report before it is stored (None: nothing to add)."""
+    checks = SchemaChecks.from_entry(entry)
+    if policy.is_default and not checks.declares_warnings:
+        return None
+    return lambda body: gate(body, checks, policy)
+
+
 @router.post(
     "/schemas/{name}/validate",
     response_model=Report,
     responses={
-        200: {"model": Report, "description": "The data is valid; the stored report."},
+        200: {"model": Report, "description": "The verdict passes (the data is valid, or "
+              "only warns, or stays within the thresholds); the stored report."},
         202: _ACCEPTED,
-        422: {"model": Report, "description": "The data is invalid; the stored report."},
+        422: {"model": Report, "description": "The verdict fails; the stored report."},
         400: {"model": ProblemBody, "description": "The file cannot be read."},
         401: {"model": ProblemBody, "description": "No API key, or an unknown one."},
         403: {"model": ProblemBody, "description": "The key may not upload to this schema."},
@@ -104,9 +124,17 @@ async def validate_upload(
                                                   "that mean missing (repeatable)")] = None,
     max_decompressed_bytes: Annotated[int | None, Query(ge=1, description="Lower the hub's "
                                                         "cap on a compressed file's size")] = None,
+    fail_on: Annotated[Literal["error", "warning"], Query(description="warning: warnings fail "
+                                                          "the verdict too")] = "error",
+    max_error_rate: Annotated[float | None, Query(ge=0, le=1, description="Fraction of rows "
+                                                  "with a counted failure tolerated")] = None,
+    max_errors_total: Annotated[int | None, Query(ge=0, description="Number of counted "
+                                                  "failures tolerated")] = None,
 ) -> JSONResponse:
-    """Validate an uploaded CSV or Parquet file; the report is stored before it is returned."""
-    await run_in_threadpool(registry.get, name)  # 404 before reading a large body
+    """Validate an uploaded CSV or Parquet file, gate it on the policy in the query; the report
+    and its verdict are stored before they are returned."""
+    entry = await run_in_threadpool(registry.get, name)  # 404 before reading a large body
+    judge = _judge(entry, Policy(fail_on, max_error_rate, max_errors_total))
     upload = await receive_upload(request, settings)
     cap = settings.max_errors if max_errors is None else max_errors
     read = _read_options(settings, delimiter, encoding, header, null_token,
@@ -116,5 +144,5 @@ async def validate_upload(
     key = api_key_of(request)
     key_id = key.id if key is not None else None
     if wait:
-        return await validations.run_now(job, upload, key_id)
-    return await validations.submit(job, upload, key_id)
+        return await validations.run_now(job, upload, key_id, judge)
+    return await validations.submit(job, upload, key_id, judge)
