@@ -183,7 +183,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
         piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
         if parsed.streaming or parsed.batch is None:
             return parsed, None
-        return parsed, check_batch(plan, cmap, parsed.batch, want)
+        return parsed, check_batch(plan, cmap, parsed.batch, want, trusted_text=True)
 
     results = _ordered(work, pieces, workers)
     for parsed, outcome in results:

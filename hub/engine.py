@@ -286,17 +286,24 @@ class BatchOutcome:
     key_extra: dict[str, dict[int, Any]]
 
 
-def check_batch(plan: Plan, cmap: ColumnMap, data: pa.RecordBatch, want: set[str]
-                ) -> BatchOutcome:
-    """Every cell error of one batch; ``want`` names the fields whose values are kept."""
+def check_batch(plan: Plan, cmap: ColumnMap, data: pa.RecordBatch, want: set[str], *,
+                trusted_text: bool = False) -> BatchOutcome:
+    """Every cell error of one batch; ``want`` names the fields whose values are kept.
+    ``trusted_text``: the text columns are known to be valid UTF-8 (Arrow's CSV reader checks
+    it; a Parquet file may hold anything, see hub.utf8)."""
     from hub import rowpath
 
     groups: list[Group] = []
+    if not trusted_text:
+        from hub.utf8 import repaired
+
+        data, groups = repaired(cmap.fields, data)
     keys: dict[str, pa.Array | list[Any] | None] = {}
     extra: dict[str, dict[int, Any]] = {}
     if plan.whole_row:
         row_groups, row_values = rowpath.check_rows(plan, cmap, data, None, None)
-        return BatchOutcome(data.num_rows, row_groups, {n: row_values.get(n) for n in want}, {})
+        return BatchOutcome(data.num_rows, groups + row_groups,
+                            {n: row_values.get(n) for n in want}, {})
     for order, fp, idx in cmap.fields:
         keep = fp.name in want
         if fp.name in plan.row_fields:

@@ -200,7 +200,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             parsed, found = item
             if parsed.streaming or parsed.batch is None:
                 return parsed, None, found
-            return parsed, check_batch(plan, cmap, parsed.batch, folder.want), found
+            checked = check_batch(plan, cmap, parsed.batch, folder.want, trusted_text=True)
+            return parsed, checked, found
         piece, found = item, None
         try:
             parsed = segments.parse(piece, header, convert)
@@ -214,7 +215,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
             return parsed, None, found
-        return parsed, check_batch(plan, cmap, parsed.batch, folder.want), found
+        checked = check_batch(plan, cmap, parsed.batch, folder.want, trusted_text=True)
+        return parsed, checked, found
 
     offset, line = 0, header_lines + 1
     results = _ordered(work, pieces, workers)
