@@ -38,6 +38,7 @@ from hub.dataset_files import (
 )
 from hub.dataset_keys import DupTable, StreamDedupe, dup_groups
 from hub.engine import map_columns
+from hub.inputs import ReadOptions
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import FIRST_ROWS, TOP_VALUES, Partial
 from hub.registry import SchemaEntry
@@ -58,6 +59,7 @@ class DatasetOptions:
     piece_bytes: int | None = None
     workers: int = WORKERS
     bucket_rows: int = BUCKET_ROWS  # keys per bucket of a cluster's shuffle (its memory)
+    read: ReadOptions | None = None  # what the user said of the files (delimiter, encoding...)
 
     @property
     def cap(self) -> int | None:
@@ -93,6 +95,8 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
     head = _structural_items(map_columns(plan, checked.header), plan.forbid_extra)
     part = Partial(cap=cap)
     if checked.order[1] == 0:
+        for item in checked.head_items:  # header problems first, as hub.validate puts them
+            part.count_dataset_error(item, str(item.loc[1]) if len(item.loc) > 1 else None)
         for item in head:
             part.count_dataset_error(item, str(item.loc[1]))
     rules, order = key_rules(plan), len(plan.fields)
@@ -218,7 +222,8 @@ def _run(parts: list[Partition], dataset: Dataset, plan: Plan, opts: DatasetOpti
 def _checked(parts: list[Partition], plan: Plan, want: set[str], tokens: tuple[str, ...],
              opts: DatasetOptions) -> Iterator[Checked]:
     for part in parts:
-        checked = check_partition(part, plan, want, tokens, opts.workers, opts.piece_bytes)
+        checked = check_partition(part, plan, want, tokens, opts.workers, opts.piece_bytes,
+                                  opts.read)
         if checked.fallback:
             raise Replan(part.file)
         yield checked

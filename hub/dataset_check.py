@@ -12,6 +12,13 @@ start. That is a record boundary only if no quoted cell spans lines across it, w
 cannot know alone; so a range that holds a quote character at all says ``fallback`` and the
 caller validates that file as one partition instead (a rule both runners apply, so they cut
 the same way).
+
+Before a CSV partition is parsed, its file is settled the way a single-file run settles one
+(``hub.inputs.prepare``: compression, encoding, delimiter, header, the user's ``ReadOptions``).
+A plain comma-separated UTF-8 file is read as above. Anything else is read whole: a compressed
+file is inflated to a temporary file first, and a file in another dialect (tab-separated,
+another encoding, no header...) goes through the careful reader, as a single-file run does; a
+byte range of such a file says ``fallback`` so that its file is planned whole.
 """
 
 from __future__ import annotations
@@ -22,16 +29,22 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from hub import segments
+from hub.careful import Dialect, read_careful
+from hub.carefulrun import _groups as careful_groups
+from hub.carefulrun import issue_item
 from hub.compile import Plan
 from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, parquet_file
 from hub.engine import BatchOutcome, check_batch, map_columns
 from hub.errors import UnreadableInput
+from hub.inputs import Prepared, ReadOptions, prepare
 from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
+from hub.report import ErrorItem
 from hub.runner import _ordered
 
 Outcome = tuple[BatchOutcome, int, np.ndarray | None]  # outcome, row offset, lines (1-based)
@@ -52,6 +65,7 @@ class Checked:
     header: list[str] = field(default_factory=list)
     batches: list[Outcome] = field(default_factory=list)
     fallback: bool = False
+    head_items: list[ErrorItem] = field(default_factory=list)  # header problems (careful reader)
 
     @property
     def keyed(self) -> list[tuple[BatchOutcome, int]]:
@@ -59,17 +73,61 @@ class Checked:
 
 
 def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tuple[str, ...],
-                    workers: int = 1, piece_bytes: int | None = None) -> Checked:
+                    workers: int = 1, piece_bytes: int | None = None,
+                    read: ReadOptions | None = None) -> Checked:
     """Stage 1 of a dataset run (see the module's docstring)."""
-    if part.file.fmt == "parquet":
-        return _check_parquet(part, plan, want, workers)
+    read = read or ReadOptions()
+    if part.file.fmt == "parquet" and not part.file.compressed and read.fmt != "csv":
+        return _check_parquet(part, parquet_file(part.file), plan, want, workers)
     with _local_csv(part) as (path, start, stop):
-        return _check_csv(part, path, start, stop, plan, want, null_tokens, workers,
-                          piece_bytes)
+        prepared = prepare(path, part.file.name, read)
+        try:
+            plain = prepared.path == path and prepared.fmt == "csv" and _fast(prepared.dialect)
+            if not part.whole and not plain:  # see the module's docstring
+                return Checked(part.order, fallback=True)
+            if plain:
+                return _check_csv(part, path, start, stop, plan, want, null_tokens, workers,
+                                  piece_bytes)
+            if prepared.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                return _check_parquet(part, pq.ParquetFile(prepared.path), plan, want, workers)
+            if _fast(prepared.dialect):
+                return _check_csv(part, prepared.path, None, None, plan, want, null_tokens,
+                                  workers, piece_bytes)
+            return _check_careful(part, prepared, plan, want, null_tokens, read)
+        finally:
+            prepared.cleanup()
 
 
-def _check_parquet(part: Partition, plan: Plan, want: set[str], workers: int) -> Checked:
-    pf = parquet_file(part.file)
+def _fast(dialect: Dialect) -> bool:
+    """The dialect the Arrow pieces parse (as ``hub.validate`` decides for one file)."""
+    return (dialect.delimiter == "," and dialect.header and dialect.quotechar == '"'
+            and dialect.escapechar is None)
+
+
+def _check_careful(part: Partition, prepared: Prepared, plan: Plan, want: set[str],
+                   null_tokens: tuple[str, ...], read: ReadOptions) -> Checked:
+    """A whole file in another dialect, through the careful reader (as ``hub.validate``)."""
+    names, issues, batches = read_careful(
+        prepared.path, prepared.dialect, null_tokens=null_tokens, cell_limit=read.cell_limit,
+        field_names=[fp.header for fp in plan.fields])
+    if prepared.dialect.header and not names:
+        raise UnreadableInput(f"{part.file.name}: the file is empty (no header)",
+                              kind="empty_file")
+    cmap = map_columns(plan, names)
+    checked = Checked(part.order, header=[n for n in names if not n.startswith("\x00")],
+                      head_items=[issue_item(i) for i in issues])
+    for batch in batches:
+        outcome = check_batch(plan, cmap, batch.data, want)
+        outcome.groups.extend(careful_groups(plan, cmap, batch))
+        checked.batches.append((outcome, batch.offset, batch.lines))
+        checked.rows += batch.data.num_rows
+    return checked
+
+
+def _check_parquet(part: Partition, pf: Any, plan: Plan, want: set[str], workers: int
+                   ) -> Checked:
     header = list(pf.schema_arrow.names)
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
@@ -163,6 +221,8 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
     header = read_header(path)
+    if header and header[0].startswith("\ufeff"):  # a UTF-8 byte-order mark, as hub.validate
+        header[0] = header[0][1:]
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)

@@ -120,7 +120,7 @@ def task_check(part: Partition, ship: SchemaShipment, opts: DatasetOptions) -> C
     plan = plan_of(ship)
     with collector_paused():  # and no GC sweeps over the worker's heap mid-task
         return check_partition(part, plan, wanted(plan), tokens_for(plan, opts), 1,
-                               opts.piece_bytes)
+                               opts.piece_bytes, opts.read)
 
 
 def task_meta(checked: Checked) -> tuple[int, int, bool]:

@@ -125,3 +125,79 @@ def concatenated(root: Path, out: Path) -> Path:
                 next(reader)
                 writer.writerows(reader)
     return out
+
+
+MIXED_SCHEMA = '''"""Parcels: a unique id, a weight, a country code."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from hub.rules import Unique
+
+
+class Parcel(BaseModel):
+    parcel_id: Annotated[int, Unique()]
+    weight: Annotated[float, Field(gt=0)]
+    country: Literal["DE", "FR", "IT"]
+'''
+
+# name -> how it is written: (delimiter, compression)
+MIXED_FILES = {
+    "a.csv": (",", None),
+    "b.csv.gz": (",", "gzip"),
+    "c.csv.bz2": (",", "bz2"),
+    "d/e.csv.zst": (",", "zstd"),
+    "f.csv.xz": (",", "xz"),
+    "g.tsv": ("\t", None),
+    "h.tsv.gz": ("\t", "gzip"),
+    "i.csv": (";", None),
+}
+
+
+def _compress(data: bytes, kind: str | None) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    if kind == "gzip":
+        return gzip.compress(data)
+    if kind == "bz2":
+        return bz2.compress(data)
+    if kind == "xz":
+        return lzma.compress(data)
+    if kind == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def write_mixed(root: Path, rows_per_file: int = 400, seed: int = 88) -> list[str]:
+    """Plain, compressed and tab/semicolon-separated files of one dataset (keys unique across
+    files; ~3% bad cells and one repeated id inside each file), plus files to skip. Returns
+    the data files' names in dataset order."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    start = 1
+    for name, (sep, kind) in MIXED_FILES.items():
+        lines = [sep.join(["parcel_id", "weight", "country"])]
+        for i in range(start, start + rows_per_file):
+            row = [str(i), f"{1 + i % 13 * 0.5:.1f}", ["DE", "FR", "IT"][i % 3]]
+            roll = rng.random()
+            if roll < 0.01:
+                row[1] = "-2"
+            elif roll < 0.02:
+                row[2] = "XX"
+            elif roll < 0.03:
+                row[0] = "n/a"
+            lines.append(sep.join(row))
+        lines.append(lines[7])  # one repeated id within the file
+        start += rows_per_file
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_compress(("\n".join(lines) + "\n").encode(), kind))
+    (root / "notes.txt").write_text("parcel_id\nnot data\n")
+    (root / "_SUCCESS").write_text("")
+    (root / "README.md").write_text("not data\n")
+    return sorted(MIXED_FILES)

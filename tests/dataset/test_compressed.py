@@ -1,0 +1,98 @@
+"""Compressed and non-comma files in a directory dataset: listed, read as a single-file run
+reads them, and reported exactly as if each file were validated on its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.dataset.builders import MIXED_SCHEMA, write_mixed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    from hub.registry import Registry
+
+    base = tmp_path_factory.mktemp("mixed")
+    (base / "schemas").mkdir()
+    (base / "schemas" / "parcels.py").write_text(MIXED_SCHEMA, encoding="utf-8")
+    names = write_mixed(base / "drop")
+    return base, base / "drop", names, Registry(base / "schemas").get("parcels")
+
+
+def one_by_one(data: Path, names: list[str], entry) -> dict:
+    """What the dataset report must be: each file's own report, items naming the file, counts
+    summed (the ids are unique across files, so no duplicate crosses a file)."""
+    from hub.validate import validate
+
+    detail, rows, invalid, errors = [], 0, 0, 0
+    by_column: dict[str, Counter] = {}
+    for name in names:
+        report = validate(data / name, entry, max_errors=0, name=name).to_json_dict()
+        rows += report["rows"]
+        invalid += report["invalid_rows"]
+        errors += report["error_count"]
+        for column, info in report["errors_by_column"].items():
+            by_column.setdefault(column, Counter()).update(info["by_type"])
+        for item in report["detail"]:
+            if item["type"] == "duplicate_value":  # a dataset names the first one's file
+                item["ctx"]["first_file"] = name
+                item["msg"] += f" of {name}"
+            detail.append({**item, "file": name})
+    return {"rows": rows, "invalid_rows": invalid, "error_count": errors,
+            "by_type": {c: dict(n) for c, n in by_column.items()}, "detail": detail}
+
+
+def summary(report: dict) -> dict:
+    return {"rows": report["rows"], "invalid_rows": report["invalid_rows"],
+            "error_count": report["error_count"],
+            "by_type": {c: info["by_type"] for c, info in report["errors_by_column"].items()},
+            "detail": report["detail"]}
+
+
+def test_directory_lists_compressed_and_tab_separated_files(mixed):
+    from hub.dataset_files import list_dataset
+
+    _, data, names, _ = mixed
+    files = list_dataset(str(data)).files
+    assert [f.name for f in files] == names  # notes.txt, README.md, _SUCCESS are not data
+    assert {f.name for f in files if f.compressed} == {
+        "b.csv.gz", "c.csv.bz2", "d/e.csv.zst", "f.csv.xz", "h.tsv.gz"}
+
+
+@pytest.mark.parametrize("part_bytes", [None, 1500])
+def test_same_report_as_each_file_on_its_own(mixed, part_bytes):
+    """Tiny partitions cut the plain CSV into byte ranges; a compressed file stays whole, and
+    a tab- or semicolon-separated file falls back to being read whole: same report."""
+    from hub.dataset import DatasetOptions, validate_dataset
+    from hub.dataset_files import list_dataset, plan_partitions
+
+    _, data, names, entry = mixed
+    kw = {"part_bytes": part_bytes} if part_bytes else {}
+    if part_bytes:
+        parts = plan_partitions(list_dataset(str(data)), part_bytes)
+        cut = {p.file.name for p in parts if not p.whole}
+        assert "a.csv" in cut and "g.tsv" in cut and not any(".gz" in n for n in cut)
+    got = validate_dataset(str(data), entry, DatasetOptions(max_errors=0, **kw)).to_json_dict()
+    expected = one_by_one(data, names, entry)
+    assert got["rows"] == 8 * 401
+    assert {d["file"] for d in got["detail"]} == set(names)  # every file has bad rows
+    assert summary(got) == expected
+
+
+def test_cli_directory_with_compressed_files(mixed):
+    base, data, names, _ = mixed
+    cmd = [sys.executable, "-m", "cli.main", "validate", str(data), "--schema", "parcels",
+           "--schemas-dir", str(base / "schemas"), "-f", "json", "--max-errors", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1, done.stderr
+    from tests.dataset.test_compressed import one_by_one as reference
+
+    assert summary(json.loads(done.stdout)) == reference(data, names, mixed[3])
