@@ -85,6 +85,13 @@ def test_same_report_as_each_file_on_its_own(mixed, part_bytes):
     assert got["rows"] == 8 * 401
     assert {d["file"] for d in got["detail"]} == set(names)  # every file has bad rows
     assert summary(got) == expected
+    from hub.validate import validate
+
+    for f, name in zip(got["files"], names, strict=True):  # each file's own exact counts
+        alone = validate(data / name, entry, max_errors=0)
+        assert (f["name"], f["rows"], f["invalid_rows"], f["error_count"]) == (
+            name, alone.rows, alone.invalid_rows, alone.error_count)
+        assert f["by_column"] == {c: info.by_type for c, info in alone.errors_by_column.items()}
 
 
 def test_cli_directory_with_compressed_files(mixed):
