@@ -201,3 +201,48 @@ def write_mixed(root: Path, rows_per_file: int = 400, seed: int = 88) -> list[st
     (root / "_SUCCESS").write_text("")
     (root / "README.md").write_text("not data\n")
     return sorted(MIXED_FILES)
+
+
+WIDE_SCHEMA = '''"""Wide rows: a unique id, a non-negative amount, a code, a long note."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from hub.rules import Unique
+
+
+class Row(BaseModel):
+    id: Annotated[int, Unique()]
+    amount: Annotated[float, Field(ge=0)]
+    code: Literal["A", "B", "C"]
+    note: str
+'''
+
+
+def write_wide(root: Path, files: int, rows: int, width: int = 200, seed: int = 7
+               ) -> list[np.ndarray]:
+    """``files`` CSV files of ``rows`` rows of ~``width + 20`` bytes (unquoted, so they are
+    cut into byte ranges), ids unique across files, ~0.1% negative amounts. Written by Arrow
+    (a GB in seconds); returns each file's bad rows."""
+    import pyarrow.csv as pcsv
+
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    pool = pa.array(["".join(rng.choice(list("abcdefghij"), width)) for _ in range(997)])
+    codes = pa.array(["A", "B", "C"])
+    bad_rows = []
+    for k in range(files):
+        amount = np.round(rng.random(rows) * 100, 2)
+        bad = np.flatnonzero(rng.random(rows) < 0.001)
+        amount[bad] = -1.0
+        bad_rows.append(bad)
+        positions = np.arange(rows)
+        table = pa.table({"id": pa.array(positions + k * rows), "amount": amount,
+                          "code": codes.take(pa.array(positions % 3)),
+                          "note": pool.take(pa.array(positions % 997))})
+        with (root / f"part-{k:02d}.csv").open("wb") as fh:
+            fh.write(b"id,amount,code,note\n")
+            pcsv.write_csv(table, fh, write_options=pcsv.WriteOptions(
+                quoting_style="none", include_header=False))
+    return bad_rows
