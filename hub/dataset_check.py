@@ -18,7 +18,9 @@ Before a CSV partition is parsed, its file is settled the way a single-file run 
 A plain comma-separated UTF-8 file is read as above. Anything else is read whole: a compressed
 file is inflated to a temporary file first, and a file in another dialect (tab-separated,
 another encoding, no header...) goes through the careful reader, as a single-file run does; a
-byte range of such a file says ``fallback`` so that its file is planned whole.
+byte range of such a file says ``fallback`` so that its file is planned whole. So does a plain
+file the Arrow pieces cannot parse (a row with too few or too many cells) or map (a blank or
+repeated column name): the careful reader then reports where, as for a single file.
 """
 
 from __future__ import annotations
@@ -86,8 +88,16 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
             if plain:
-                return _check_csv(part, path, start, stop, plan, want, null_tokens, workers,
-                                  piece_bytes)
+                try:
+                    checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
+                                         workers, piece_bytes)
+                except UnreadableInput:  # ragged rows...: the careful reader says where
+                    checked = None
+                if checked is not None and _clean_header(checked.header):
+                    return checked
+                if not part.whole:
+                    return Checked(part.order, fallback=True)
+                return _check_careful(part, prepared, plan, want, null_tokens, read)
             if prepared.fmt == "parquet":
                 import pyarrow.parquet as pq
 
@@ -98,6 +108,12 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             return _check_careful(part, prepared, plan, want, null_tokens, read)
         finally:
             prepared.cleanup()
+
+
+def _clean_header(header: list[str]) -> bool:
+    """Names the Arrow pieces can map (unique, none blank); else the careful reader reports
+    the header's problems, as ``hub.validate`` does for one file."""
+    return len(set(header)) == len(header) and all(h.strip() for h in header)
 
 
 def _fast(dialect: Dialect) -> bool:

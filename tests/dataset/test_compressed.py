@@ -103,3 +103,25 @@ def test_cli_directory_with_compressed_files(mixed):
     from tests.dataset.test_compressed import one_by_one as reference
 
     assert summary(json.loads(done.stdout)) == reference(data, names, mixed[3])
+
+
+@pytest.mark.parametrize("part_bytes", [None, 64])
+def test_files_the_arrow_pieces_cannot_read_go_to_the_careful_reader(mixed, tmp_path,
+                                                                      part_bytes):
+    """A row with too few or too many cells, a repeated column name: the run does not stop
+    at the first such file (as it did), each is reported as a single-file run reports it."""
+    from hub.dataset import DatasetOptions, validate_dataset
+
+    _, _, _, entry = mixed
+    drop = tmp_path / "odd"
+    drop.mkdir()
+    (drop / "a.csv").write_text("parcel_id,weight,country\n1,2.0,DE\n2,1.0\n3,1.0,FR,x\n"
+                                + "".join(f"{i},1.5,IT\n" for i in range(4, 40)))
+    (drop / "b.csv").write_text("parcel_id,weight,weight,country\n50,1,2,DE\n51,-1,2,FR\n")
+    (drop / "c.csv").write_text("parcel_id,weight,country\n60,0,DE\n")
+    kw = {"part_bytes": part_bytes} if part_bytes else {}
+    got = validate_dataset(str(drop), entry, DatasetOptions(max_errors=0, **kw)).to_json_dict()
+    names = ["a.csv", "b.csv", "c.csv"]
+    assert summary(got) == one_by_one(drop, names, entry)
+    types = {d["type"] for d in got["detail"]}
+    assert {"too_few_cells", "too_many_cells", "greater_than"} <= types
