@@ -20,7 +20,9 @@ file is inflated to a temporary file first, and a file in another dialect (tab-s
 another encoding, no header...) goes through the careful reader, as a single-file run does; a
 byte range of such a file says ``fallback`` so that its file is planned whole. So does a plain
 file the Arrow pieces cannot parse (a row with too few or too many cells) or map (a blank or
-repeated column name): the careful reader then reports where, as for a single file.
+repeated column name), or whose bytes show the signs the pieces cannot be trusted with
+(``hub.scan``: NUL bytes, an unclosed quote, blank lines...): the careful reader then reports
+where, as for a single file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +51,8 @@ from hub.inputs import Prepared, ReadOptions, prepare
 from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
 from hub.report import ErrorItem
 from hub.runner import _ordered
+from hub.scan import CHUNK as SCAN_CHUNK
+from hub.scan import StreamScan
 
 Outcome = tuple[BatchOutcome, int, np.ndarray | None]  # outcome, row offset, lines (1-based)
 
@@ -88,12 +93,13 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
             if plain:
+                signs = _Signs(path, start, stop, read.cell_limit)
                 try:
                     checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
                                          workers, piece_bytes)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
                     checked = None
-                if checked is not None and _clean_header(checked.header):
+                if checked is not None and _clean_header(checked.header) and not signs.suspect:
                     return checked
                 if not part.whole:
                     return Checked(part.order, fallback=True)
@@ -108,6 +114,38 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             return _check_careful(part, prepared, plan, want, null_tokens, read)
         finally:
             prepared.cleanup()
+
+
+class _Signs:
+    """``hub.scan``'s signs (NUL bytes, an unclosed quote, blank lines, lone CRs, giant lines)
+    in bytes ``[start, stop)`` of a file, looked for on a thread while the pieces parse them:
+    with any of them the Arrow pieces' verdict is not trusted, as in ``hub.validate``. A range
+    is fed from the line break before it, so a blank line at its start shows too."""
+
+    def __init__(self, path: Path, start: int | None, stop: int | None, limit: int) -> None:
+        self._scan = StreamScan(limit)
+        self._found: bool | None = None
+        self._thread = threading.Thread(target=self._run, args=(path, start, stop),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, start: int | None, stop: int | None) -> None:
+        try:
+            with path.open("rb") as fh:
+                pos = max((start or 0) - 1, 0)
+                end = stop if stop is not None else path.stat().st_size
+                fh.seek(pos)
+                while pos < end and (chunk := fh.read(min(SCAN_CHUNK, end - pos))):
+                    self._scan.feed(chunk)
+                    pos += len(chunk)
+            self._found = self._scan.finish().suspect
+        except OSError:
+            self._found = True  # the careful reader will say what is wrong
+
+    @property
+    def suspect(self) -> bool:
+        self._thread.join()
+        return bool(self._found)
 
 
 def _clean_header(header: list[str]) -> bool:

@@ -108,8 +108,9 @@ def test_cli_directory_with_compressed_files(mixed):
 @pytest.mark.parametrize("part_bytes", [None, 64])
 def test_files_the_arrow_pieces_cannot_read_go_to_the_careful_reader(mixed, tmp_path,
                                                                       part_bytes):
-    """A row with too few or too many cells, a repeated column name: the run does not stop
-    at the first such file (as it did), each is reported as a single-file run reports it."""
+    """A row with too few or too many cells, a repeated column name, a NUL byte after a blank
+    line: the run does not stop at the first such file (as it did) nor miss the NUL and drift
+    the line numbers; each is reported as a single-file run reports it."""
     from hub.dataset import DatasetOptions, validate_dataset
 
     _, _, _, entry = mixed
@@ -119,9 +120,14 @@ def test_files_the_arrow_pieces_cannot_read_go_to_the_careful_reader(mixed, tmp_
                                 + "".join(f"{i},1.5,IT\n" for i in range(4, 40)))
     (drop / "b.csv").write_text("parcel_id,weight,weight,country\n50,1,2,DE\n51,-1,2,FR\n")
     (drop / "c.csv").write_text("parcel_id,weight,country\n60,0,DE\n")
+    rows = [f"{i},1.5,IT\n" for i in range(70, 100)]  # hub.scan's signs, mid-file
+    rows[12], rows[20] = "\n", "82,1.5,F\x00R\n"
+    (drop / "d.csv").write_text("parcel_id,weight,country\n" + "".join(rows))
     kw = {"part_bytes": part_bytes} if part_bytes else {}
     got = validate_dataset(str(drop), entry, DatasetOptions(max_errors=0, **kw)).to_json_dict()
-    names = ["a.csv", "b.csv", "c.csv"]
+    names = ["a.csv", "b.csv", "c.csv", "d.csv"]
     assert summary(got) == one_by_one(drop, names, entry)
     types = {d["type"] for d in got["detail"]}
-    assert {"too_few_cells", "too_many_cells", "greater_than"} <= types
+    assert {"too_few_cells", "too_many_cells", "greater_than", "nul_character"} <= types
+    nul = next(d for d in got["detail"] if d["type"] == "nul_character")
+    assert (nul["file"], nul["line"], nul["loc"][1]) == ("d.csv", 22, 19)  # 1 blank line
