@@ -1,17 +1,20 @@
 """Throughput of a dataset run: one machine, then a Dask LocalCluster of 1 and 2 workers.
 
     python bench/dask_scale.py --rows 2000000 --files 8 --runs 5
+    python bench/dask_scale.py --rows 20000 --files 4 --runs 1    # a smoke run: ~30 s
 
 The benchmark's orders CSV (``bench/generate.py``, generated if missing) is cut at line
 breaks into ``--files`` files of one dataset (ids stay unique across files except the
 generator's own duplicates, so the uniqueness shuffle does real work). Each mode runs once to
 warm up (workers import pyarrow, Pydantic and the schema), then ``--runs`` times,
 interleaved (one machine, 1 worker, 2 workers, again...) so that load from other processes
-hits every mode alike. The table shows the median wall time, rows/s and MB/s, the CPU
-seconds spent (this process plus the mode's workers: throughput per CPU-second does not
-depend on how busy the machine is), and whether every mode gave the same report. Cluster
-start-up is not timed (a real cluster is up before a run). The load average is printed
-before and after: on a shared machine it says how much of the two cores the run really had.
+hits every mode alike. The last lines give the throughput ratio of each worker count to the
+first (2 vs 1 workers by default): by wall time, and per CPU-second. The table shows the
+median wall time, rows/s and MB/s, the CPU seconds spent (this process plus the mode's
+workers: throughput per CPU-second does not depend on how busy the machine is), and
+whether every mode gave the same report. Cluster start-up is not timed (a real cluster is up
+before a run). The load average is printed before and after: on a shared machine it says how
+much of the two cores the run really had.
 """
 
 from __future__ import annotations
@@ -122,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<28} {wall:>7.2f} {reference['rows'] / wall:>10,.0f} "
               f"{size / 1e6 / wall:>6.1f} {c:>6.2f} {size / 1e6 / c:>8.1f}  "
               f"{'yes' if same else 'NO':<4}  ({', '.join(f'{t:.2f}' for t in runs)})")
+    base_n, base_wall = counts[0], rows_out[1][1]
+    for n, (_, wall, _), c in zip(counts[1:], rows_out[2:], cpu[2:], strict=True):
+        print(f"throughput ratio, {n} vs {base_n} worker(s): {base_wall / wall:.2f}x wall "
+              f"(ideal {n / base_n:.0f}x on idle cores), {cpu[1] / c:.2f}x per CPU-second")
     print(f"load average (1, 5, 15 min) before {tuple(round(x, 2) for x in load_before)}, "
           f"after {tuple(round(x, 2) for x in load_after)}; cores: {os.cpu_count()}")
     return 0

@@ -70,7 +70,9 @@ def dataset_report(arg: Path | str, run: RunOptions, entry: Any) -> dict[str, An
     if run.server:
         raise ConfigError("--server takes files; validate a dataset here or with --dask")
     target = target_of(arg)
-    opts = DatasetOptions(max_errors=run.max_errors, **_tuning())
+    read = run.read
+    opts = DatasetOptions(max_errors=run.max_errors, read=read,
+                          null_tokens=tuple(read.null_tokens) if read else (), **_tuning())
     if not run.dask:
         return validate_dataset(target, entry, opts).to_json_dict()
     from hub.distributed import connect, validate_on_dask

@@ -1,75 +1,25 @@
-"""``dvh-pre-commit``: ``dvh validate`` over every file pre-commit passes, one exit code.
+"""``dvh-pre-commit``: the pre-commit entry point, which is ``dvh validate`` itself.
 
-pre-commit appends the staged file names after the hook's ``args``; ``dvh validate`` takes one
-file, so this entry point takes several with the very same options (the ``Annotated`` aliases of
-``cli.validate_cmd``) and returns the worst exit code. Once ``dvh validate`` accepts several
-files, ``.pre-commit-hooks.yaml`` can call it directly and this stays as an alias.
+pre-commit appends the staged file names after the hook's ``args``. ``dvh validate`` takes
+several files and exits with the worst code, so this entry point registers the very same
+command function (``cli.validate_cmd.validate``): one definition of every option (gating,
+outputs, ``--delimiter``, ``--encoding``, ``--no-header``, ``--null-token``...), nothing to
+keep in step. It stays a separate console script so the manifest's ``entry`` does not depend
+on the ``dvh`` command's sub-command layout, and so a file name that looks like a glob
+(``drop[1].csv``, which pre-commit passes as it is) is read as the file it names.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from cli.validate_cmd import (
-    FailOn,
-    FailOnOpt,
-    FormatOpt,
-    GithubOpt,
-    MaxAnnotationsOpt,
-    MaxErrorsOpt,
-    MaxRateOpt,
-    MaxTotalOpt,
-    OutGithubOpt,
-    OutJsonOpt,
-    OutJunitOpt,
-    OutMarkdownOpt,
-    OutputOpt,
-    RunOptions,
-    SchemaOpt,
-    SchemasDirOpt,
-    ServerOpt,
-    make_outputs,
-    run_files,
-)
+from cli.validate_cmd import validate
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
-
-
-@app.command(no_args_is_help=True)
-def validate_each(
-    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files to check.",
-                                                show_default=False)],
-    schema: SchemaOpt,
-    schemas_dir_opt: SchemasDirOpt = None,
-    output_format: FormatOpt = None,
-    max_errors: MaxErrorsOpt = 100,
-    output: OutputOpt = None,
-    server: ServerOpt = None,
-    output_json: OutJsonOpt = None,
-    output_junit: OutJunitOpt = None,
-    output_markdown: OutMarkdownOpt = None,
-    output_github: OutGithubOpt = None,
-    github: GithubOpt = None,
-    max_annotations: MaxAnnotationsOpt = 50,
-    fail_on: FailOnOpt = FailOn.error,
-    max_error_rate: MaxRateOpt = None,
-    max_errors_total: MaxTotalOpt = None,
-) -> None:
-    """Validate each FILE against a schema (as dvh validate does); exit with the worst code.
-
-    Exit codes: 0 all passed, 1 a file failed the gate, 2 usage or configuration error,
-    3 a file is unreadable, 4 internal error.
-    """
-    run = RunOptions(schema, schemas_dir_opt, max_errors, server, fail_on, max_error_rate,
-                     max_errors_total)
-    outputs = make_outputs(output_format, output, output_json, output_junit, output_markdown,
-                           output_github, github, max_annotations)
-    raise typer.Exit(run_files(files, run, outputs))
+app.command(no_args_is_help=True)(validate)
 
 
 def run() -> None:

@@ -89,7 +89,7 @@ def render(fmt: OutputFormat, results: Sequence[FileResult], exit_code: int, *,
         from hub.renderers.github import render_github
 
         return render_github(reports, paths=[_in_workspace(p) for p in paths],
-                             limit=opts.max_annotations)
+                             limit=opts.max_annotations, relocate=_in_workspace)
     if fmt is OutputFormat.markdown:
         from hub.renderers.markdown import render_markdown
 

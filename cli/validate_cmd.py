@@ -1,8 +1,8 @@
 """``dvh validate``: check a file locally (or on a hub with ``--server``), gate on the verdict,
 and write the report in the formats a pipeline reads (table, JSON, JUnit, GitHub, Markdown).
 
-The options are declared once as ``Annotated`` aliases so the pre-commit entry point
-(``cli/hook.py``, several files) takes exactly the same flags. ``run_files`` does the work for
+The pre-commit entry point (``cli/hook.py``) registers this same command, so it takes
+exactly the same flags. ``run_files`` does the work for
 any number of files; each file is validated and gated on its own, outputs render all of them.
 """
 
@@ -148,13 +148,14 @@ def read_options(delimiter: str | None, encoding: str | None, no_header: bool,
 
 def expand_inputs(args: list[Path]) -> list[Path]:
     """Paths as given, with shell-style globs expanded (quoted globs reach us unexpanded).
-    A glob that matches nothing is a usage error; a missing plain path is reported per file."""
+    A glob that matches nothing is a usage error; a missing plain path is reported per file;
+    a path that exists is that file, whatever characters its name holds."""
     import glob
 
     out: list[Path] = []
     for arg in args:
         text = str(arg)
-        if any(ch in text for ch in "*?["):
+        if any(ch in text for ch in "*?[") and not arg.exists():  # drop[1].csv is a name
             matches = sorted(glob.glob(text, recursive=True))  # noqa: PTH207 - absolute patterns
             if not matches:
                 raise typer.BadParameter(f"{text!r} matches no file", param_hint="FILE")

@@ -22,8 +22,10 @@ find duplicates (``hub.dataset_keys``), fold each partition into a ``Partial`` i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from hub.compile import Plan, compile_plan
 from hub.dataset_check import Checked, check_partition
@@ -38,10 +40,11 @@ from hub.dataset_files import (
 )
 from hub.dataset_keys import DupTable, StreamDedupe, dup_groups
 from hub.engine import map_columns
+from hub.inputs import ReadOptions
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import FIRST_ROWS, TOP_VALUES, Partial
 from hub.registry import SchemaEntry
-from hub.report import ColumnErrors, Report, SchemaRef, SourceRef, TopValue
+from hub.report import ColumnErrors, FileSummary, Report, SchemaRef, SourceRef, TopValue
 from hub.runner import WORKERS, fold, key_rules
 from hub.validate import DEFAULT_MAX_ERRORS, _row_count_items, _structural_items
 
@@ -58,6 +61,7 @@ class DatasetOptions:
     piece_bytes: int | None = None
     workers: int = WORKERS
     bucket_rows: int = BUCKET_ROWS  # keys per bucket of a cluster's shuffle (its memory)
+    read: ReadOptions | None = None  # what the user said of the files (delimiter, encoding...)
 
     @property
     def cap(self) -> int | None:
@@ -93,6 +97,8 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
     head = plan.stamp(_structural_items(map_columns(plan, checked.header), plan.forbid_extra))
     part = Partial(cap=cap)
     if checked.order[1] == 0:
+        for item in checked.head_items:  # header problems first, as hub.validate puts them
+            part.count_dataset_error(item, str(item.loc[1]) if len(item.loc) > 1 else None)
         for item in head:
             part.count_dataset_error(item, str(item.loc[1]))
     rules, order = key_rules(plan), len(plan.fields)
@@ -114,7 +120,35 @@ def fold_partition(checked: Checked, dups: DupTable | None, plan: Plan, row_offs
     return part
 
 
-def finish(total: Partial, dataset: Dataset, schema: SchemaEntry, plan: Plan) -> Report:
+Tally = tuple[int, int, int, dict[str, dict[str, int]]]  # rows, invalid, errors, by column
+
+
+def tally(part: Partial) -> Tally:
+    """A partition's exact counts (before the merge loses which file they came from)."""
+    return (part.rows, part.invalid_rows, part.error_count,
+            {c: dict(n) for c, n in part.by_type.items()})
+
+
+def file_summaries(dataset: Dataset, file_of: list[int], tallies: list[Tally]
+                   ) -> list[FileSummary]:
+    """Per file, the sum of its partitions' tallies (``file_of``: each partition's file)."""
+    sums: list[list[Any]] = [[0, 0, 0, {}] for _ in dataset.files]
+    for index, (rows, invalid, errors, by_column) in zip(file_of, tallies, strict=True):
+        acc = sums[index]
+        acc[0] += rows
+        acc[1] += invalid
+        acc[2] += errors
+        for column, types in by_column.items():
+            counter = acc[3].setdefault(column, Counter())
+            counter.update(types)
+    return [FileSummary(name=f.name, path=f.url, format=f.fmt, bytes=f.size, rows=acc[0],
+                        invalid_rows=acc[1], error_count=acc[2],
+                        by_column={c: dict(n.most_common()) for c, n in acc[3].items()})
+            for f, acc in zip(dataset.files, sums, strict=True)]
+
+
+def finish(total: Partial, dataset: Dataset, schema: SchemaEntry, plan: Plan,
+           files: list[FileSummary] | None = None) -> Report:
     """The report of the merged partials: the dataset-wide row count checks, then the shape."""
     for item in plan.stamp(_row_count_items(total.rows, plan.rules.min_rows,
                                             plan.rules.max_rows)):
@@ -128,6 +162,7 @@ def finish(total: Partial, dataset: Dataset, schema: SchemaEntry, plan: Plan) ->
         truncated=total.dropped > 0,
         errors_by_column=_errors_by_column(total, names),
         detail=total.detail,
+        files=files,
     )
 
 
@@ -190,13 +225,14 @@ def validate_dataset(target: str | Dataset, schema: SchemaEntry,
         parts = replan(parts, {i for i in split if has_quotes(dataset.files[i])})
         while True:
             try:
-                return finish(_run(parts, dataset, plan, opts), dataset, schema, plan)
+                total, files = _run(parts, dataset, plan, opts)
+                return finish(total, dataset, schema, plan, files)
             except Replan as again:  # malformed bytes in a range: that file whole, from scratch
                 parts = replan(parts, {again.file.index})
 
 
 def _run(parts: list[Partition], dataset: Dataset, plan: Plan, opts: DatasetOptions
-         ) -> Partial:
+         ) -> tuple[Partial, list[FileSummary]]:
     names = [f.name for f in dataset.files]
     rules = key_rules(plan)
     dedupe = StreamDedupe(rules) if rules else None
@@ -204,21 +240,27 @@ def _run(parts: list[Partition], dataset: Dataset, plan: Plan, opts: DatasetOpti
     want, tokens = wanted(plan), tokens_for(plan, opts)
     file_rows = file_lines = 0
     current = None
+    file_of: list[int] = []
+    tallies: list[Tally] = []
     for checked in _checked(parts, plan, want, tokens, opts):
         if checked.order[0] != current:
             current, file_rows, file_lines = checked.order[0], 0, 0
         dups = dedupe.partition(current, file_rows, checked.keyed) if dedupe else None
-        total.merge(fold_partition(checked, dups, plan, file_rows, file_lines, names,
-                                   total.room if opts.cap else None))
+        part = fold_partition(checked, dups, plan, file_rows, file_lines, names,
+                              total.room if opts.cap else None)
+        file_of.append(current)
+        tallies.append(tally(part))
+        total.merge(part)
         file_rows += checked.rows
         file_lines += checked.newlines
-    return total
+    return total, file_summaries(dataset, file_of, tallies)
 
 
 def _checked(parts: list[Partition], plan: Plan, want: set[str], tokens: tuple[str, ...],
              opts: DatasetOptions) -> Iterator[Checked]:
     for part in parts:
-        checked = check_partition(part, plan, want, tokens, opts.workers, opts.piece_bytes)
+        checked = check_partition(part, plan, want, tokens, opts.workers, opts.piece_bytes,
+                                  opts.read)
         if checked.fallback:
             raise Replan(part.file)
         yield checked

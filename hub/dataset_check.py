@@ -12,6 +12,17 @@ start. That is a record boundary only if no quoted cell spans lines across it, w
 cannot know alone; so a range that holds a quote character at all says ``fallback`` and the
 caller validates that file as one partition instead (a rule both runners apply, so they cut
 the same way).
+
+Before a CSV partition is parsed, its file is settled the way a single-file run settles one
+(``hub.inputs.prepare``: compression, encoding, delimiter, header, the user's ``ReadOptions``).
+A plain comma-separated UTF-8 file is read as above. Anything else is read whole: a compressed
+file is inflated to a temporary file first, and a file in another dialect (tab-separated,
+another encoding, no header...) goes through the careful reader, as a single-file run does; a
+byte range of such a file says ``fallback`` so that its file is planned whole. So does a plain
+file the Arrow pieces cannot parse (a row with too few or too many cells) or map (a blank or
+repeated column name), or whose bytes show the signs the pieces cannot be trusted with
+(``hub.scan``: NUL bytes, an unclosed quote, blank lines...): the careful reader then reports
+where, as for a single file.
 """
 
 from __future__ import annotations
@@ -19,20 +30,29 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from hub import segments
+from hub.careful import Dialect, read_careful
+from hub.carefulrun import _groups as careful_groups
+from hub.carefulrun import issue_item
 from hub.compile import Plan
 from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, parquet_file
 from hub.engine import BatchOutcome, check_batch, map_columns
 from hub.errors import UnreadableInput
+from hub.inputs import Prepared, ReadOptions, prepare
 from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
+from hub.report import ErrorItem
 from hub.runner import _ordered
+from hub.scan import CHUNK as SCAN_CHUNK
+from hub.scan import StreamScan
 
 Outcome = tuple[BatchOutcome, int, np.ndarray | None]  # outcome, row offset, lines (1-based)
 
@@ -52,6 +72,7 @@ class Checked:
     header: list[str] = field(default_factory=list)
     batches: list[Outcome] = field(default_factory=list)
     fallback: bool = False
+    head_items: list[ErrorItem] = field(default_factory=list)  # header problems (careful reader)
 
     @property
     def keyed(self) -> list[tuple[BatchOutcome, int]]:
@@ -59,17 +80,108 @@ class Checked:
 
 
 def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tuple[str, ...],
-                    workers: int = 1, piece_bytes: int | None = None) -> Checked:
+                    workers: int = 1, piece_bytes: int | None = None,
+                    read: ReadOptions | None = None) -> Checked:
     """Stage 1 of a dataset run (see the module's docstring)."""
-    if part.file.fmt == "parquet":
-        return _check_parquet(part, plan, want, workers)
+    read = read or ReadOptions()
+    if part.file.fmt == "parquet" and not part.file.compressed and read.fmt != "csv":
+        return _check_parquet(part, parquet_file(part.file), plan, want, workers)
     with _local_csv(part) as (path, start, stop):
-        return _check_csv(part, path, start, stop, plan, want, null_tokens, workers,
-                          piece_bytes)
+        prepared = prepare(path, part.file.name, read)
+        try:
+            plain = prepared.path == path and prepared.fmt == "csv" and _fast(prepared.dialect)
+            if not part.whole and not plain:  # see the module's docstring
+                return Checked(part.order, fallback=True)
+            if plain:
+                signs = _Signs(path, start, stop, read.cell_limit)
+                try:
+                    checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
+                                         workers, piece_bytes)
+                except UnreadableInput:  # ragged rows...: the careful reader says where
+                    checked = None
+                if checked is not None and _clean_header(checked.header) and not signs.suspect:
+                    return checked
+                if not part.whole:
+                    return Checked(part.order, fallback=True)
+                return _check_careful(part, prepared, plan, want, null_tokens, read)
+            if prepared.fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                return _check_parquet(part, pq.ParquetFile(prepared.path), plan, want, workers)
+            if _fast(prepared.dialect):
+                return _check_csv(part, prepared.path, None, None, plan, want, null_tokens,
+                                  workers, piece_bytes)
+            return _check_careful(part, prepared, plan, want, null_tokens, read)
+        finally:
+            prepared.cleanup()
 
 
-def _check_parquet(part: Partition, plan: Plan, want: set[str], workers: int) -> Checked:
-    pf = parquet_file(part.file)
+class _Signs:
+    """``hub.scan``'s signs (NUL bytes, an unclosed quote, blank lines, lone CRs, giant lines)
+    in bytes ``[start, stop)`` of a file, looked for on a thread while the pieces parse them:
+    with any of them the Arrow pieces' verdict is not trusted, as in ``hub.validate``. A range
+    is fed from the line break before it, so a blank line at its start shows too."""
+
+    def __init__(self, path: Path, start: int | None, stop: int | None, limit: int) -> None:
+        self._scan = StreamScan(limit)
+        self._found: bool | None = None
+        self._thread = threading.Thread(target=self._run, args=(path, start, stop),
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, start: int | None, stop: int | None) -> None:
+        try:
+            with path.open("rb") as fh:
+                pos = max((start or 0) - 1, 0)
+                end = stop if stop is not None else path.stat().st_size
+                fh.seek(pos)
+                while pos < end and (chunk := fh.read(min(SCAN_CHUNK, end - pos))):
+                    self._scan.feed(chunk)
+                    pos += len(chunk)
+            self._found = self._scan.finish().suspect
+        except OSError:
+            self._found = True  # the careful reader will say what is wrong
+
+    @property
+    def suspect(self) -> bool:
+        self._thread.join()
+        return bool(self._found)
+
+
+def _clean_header(header: list[str]) -> bool:
+    """Names the Arrow pieces can map (unique, none blank); else the careful reader reports
+    the header's problems, as ``hub.validate`` does for one file."""
+    return len(set(header)) == len(header) and all(h.strip() for h in header)
+
+
+def _fast(dialect: Dialect) -> bool:
+    """The dialect the Arrow pieces parse (as ``hub.validate`` decides for one file)."""
+    return (dialect.delimiter == "," and dialect.header and dialect.quotechar == '"'
+            and dialect.escapechar is None)
+
+
+def _check_careful(part: Partition, prepared: Prepared, plan: Plan, want: set[str],
+                   null_tokens: tuple[str, ...], read: ReadOptions) -> Checked:
+    """A whole file in another dialect, through the careful reader (as ``hub.validate``)."""
+    names, issues, batches = read_careful(
+        prepared.path, prepared.dialect, null_tokens=null_tokens, cell_limit=read.cell_limit,
+        field_names=[fp.header for fp in plan.fields])
+    if prepared.dialect.header and not names:
+        raise UnreadableInput(f"{part.file.name}: the file is empty (no header)",
+                              kind="empty_file")
+    cmap = map_columns(plan, names)
+    checked = Checked(part.order, header=[n for n in names if not n.startswith("\x00")],
+                      head_items=[issue_item(i) for i in issues])
+    for batch in batches:
+        outcome = check_batch(plan, cmap, batch.data, want)
+        outcome.groups.extend(careful_groups(plan, cmap, batch))
+        checked.batches.append((outcome, batch.offset, batch.lines))
+        checked.rows += batch.data.num_rows
+    return checked
+
+
+def _check_parquet(part: Partition, pf: Any, plan: Plan, want: set[str], workers: int
+                   ) -> Checked:
     header = list(pf.schema_arrow.names)
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
@@ -163,6 +275,8 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
     header = read_header(path)
+    if header and header[0].startswith("\ufeff"):  # a UTF-8 byte-order mark, as hub.validate
+        header[0] = header[0][1:]
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)

@@ -4,13 +4,17 @@ A directory (as in pyarrow and Spark), a glob or an fsspec URL (``s3://``, ``gs:
 ``abfs://``...) names one dataset: every CSV and Parquet file under it, in the order of their
 path relative to the dataset's root (files and folders starting with ``_`` or ``.``, such as
 ``_SUCCESS``, are skipped, as Spark and pyarrow do). Reports name each file by that relative
-path, so a run names the same files whichever machine it ran on.
+path, so a run names the same files whichever machine it ran on. A data file is known by its
+name: ``.csv``, ``.tsv``, ``.tab`` and the Parquet extensions, each also compressed (``.gz``,
+``.bz2``, ``.xz``, ``.zst``...), the names a single-file run reads. ``.txt`` is not taken (a
+single-file run reads it when the user names it; in a folder it is usually a note).
 
 The partition plan is a pure function of the listing (names, sizes, Parquet row groups), so a
 run on one machine and a run on Dask cut the data the same way and fold the same pieces in the
 same order: that is what makes their reports equal, not a tolerance. A file up to
 ``part_bytes`` is one partition; a larger CSV file is cut into byte ranges at line breaks, a
-larger Parquet file into runs of row groups.
+larger Parquet file into runs of row groups. A compressed file is always one partition (a
+compressed stream cannot be entered in the middle).
 
 Local paths need nothing but the standard library; URLs need fsspec (installed with
 ``dvh[dask]``) and the store's own package (``dvh[s3]``, ``dvh[gcs]``, ``dvh[azure]``).
@@ -23,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from hub.decompress import SUFFIXES as COMPRESSED
 from hub.errors import ConfigError, UnreadableInput
 
 PART_BYTES = 256 << 20
-SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".parquet": "parquet", ".pq": "parquet",
             ".parq": "parquet"}
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _GLOB = re.compile(r"[*?\[]")
@@ -44,6 +49,11 @@ class DataFile:
     name: str
     fmt: str
     size: int
+
+    @property
+    def compressed(self) -> bool:
+        """Named like a compressed file (``orders.csv.gz``): read whole, inflated first."""
+        return _compression_of(self.name) is not None
 
     @property
     def remote(self) -> bool:
@@ -112,8 +122,16 @@ def _skipped(rel: str) -> bool:
     return any(part.startswith(("_", ".")) for part in PurePosixPath(rel).parts)
 
 
+def _compression_of(name: str) -> str | None:
+    return COMPRESSED.get(PurePosixPath(name).suffix.lower())
+
+
 def _fmt_of(name: str) -> str | None:
-    return SUFFIXES.get(PurePosixPath(name).suffix.lower())
+    """The format a data file's name says (``a.csv.gz`` is CSV), None for other files."""
+    path = PurePosixPath(name.lower())
+    if _compression_of(name):
+        path = path.with_suffix("")
+    return SUFFIXES.get(path.suffix)
 
 
 def filesystem(url: str) -> tuple[Any, str]:
@@ -132,7 +150,8 @@ def filesystem(url: str) -> tuple[Any, str]:
 
 
 def list_dataset(target: str) -> Dataset:
-    """The dataset a directory, glob or URL names; raises if it holds no CSV/Parquet file."""
+    """The dataset a directory, glob or URL names; raises if it holds no CSV/Parquet file
+    (compressed or not)."""
     found = _list_url(target) if is_url(target) else _list_local(target)
     files = [f for f in found if _fmt_of(f[1]) and not _skipped(f[1])]
     files.sort(key=lambda f: f[1])
@@ -205,7 +224,7 @@ def plan_partitions(dataset: Dataset, part_bytes: int = PART_BYTES) -> list[Part
     """Cut every file into partitions (see the module's docstring), in dataset order."""
     parts: list[Partition] = []
     for f in dataset.files:
-        if f.size <= part_bytes:
+        if f.size <= part_bytes or f.compressed:
             parts.append(Partition(f))
         elif f.fmt == "csv":
             parts.extend(Partition(f, start, min(start + part_bytes, f.size))

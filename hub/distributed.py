@@ -39,9 +39,11 @@ from typing import Any
 from hub.compile import Plan, compile_plan
 from hub.dataset import (
     DatasetOptions,
+    file_summaries,
     fold_partition,
     places,
     replan,
+    tally,
     tokens_for,
     wanted,
 )
@@ -52,7 +54,7 @@ from hub.errors import ConfigError, DvhError, SchemaLoadError
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
 from hub.registry import SchemaEntry, load_schema_file
-from hub.report import Report
+from hub.report import FileSummary, Report
 from hub.runner import key_rules
 
 
@@ -120,7 +122,7 @@ def task_check(part: Partition, ship: SchemaShipment, opts: DatasetOptions) -> C
     plan = plan_of(ship)
     with collector_paused():  # and no GC sweeps over the worker's heap mid-task
         return check_partition(part, plan, wanted(plan), tokens_for(plan, opts), 1,
-                               opts.piece_bytes)
+                               opts.piece_bytes, opts.read)
 
 
 def task_meta(checked: Checked) -> tuple[int, int, bool]:
@@ -196,14 +198,14 @@ def validate_on_dask(target: str | Dataset, schema: SchemaEntry, client: Any,
     plan = compile_plan(schema)
     run = _Run(client, ship, opts, uuid.uuid4().hex[:8])
     try:
-        total = run.total(dataset, plan, buckets)
+        total, files = run.total(dataset, plan, buckets)
     except DvhError:
         raise
     except Exception as exc:
         raise _cluster_error(exc) from None
     finally:
         run.release()
-    return finish(total, dataset, schema, plan)
+    return finish(total, dataset, schema, plan, files)
 
 
 def _cluster_error(exc: Exception) -> Exception:
@@ -244,7 +246,8 @@ class _Run:
         metas = self.client.gather([self.submit("meta", task_meta, c) for c in checked])
         return checked, metas
 
-    def total(self, dataset: Dataset, plan: Plan, buckets: int | None) -> Partial:
+    def total(self, dataset: Dataset, plan: Plan, buckets: int | None
+              ) -> tuple[Partial, list[FileSummary]]:
         parts = plan_partitions(dataset, self.opts.part_bytes)
         checked, metas = self._check(parts)
         redo = {p.file.index for p, m in zip(parts, metas, strict=True) if m[2]}
@@ -266,10 +269,13 @@ class _Run:
         partials = [self.submit("fold", task_fold, c, self.ship, off, lines, names,
                                 self.opts.cap, *tables[k])
                     for k, (c, (off, lines)) in enumerate(zip(checked, where, strict=True))]
+        tallies = [self.submit("tally", tally, p) for p in partials]
         while len(partials) > 1:
             partials = [self.submit("merge", task_merge, *group)
                         for group in _chunks(partials, MERGE_FANIN)]
-        return partials[0].result()
+        files = file_summaries(dataset, [p.file.index for p in parts],
+                               self.client.gather(tallies))
+        return partials[0].result(), files
 
     def _shuffle(self, plan: Plan, checked: list[Any], stubs: list[Checked],
                  where: list[tuple[int, int]], buckets: int | None) -> list[list[Any]]:

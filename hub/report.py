@@ -100,6 +100,21 @@ class Verdict(BaseModel):
     max_errors_total: int | None = None
 
 
+class FileSummary(BaseModel):
+    """One file of a dataset report: where it is and its own exact counts, so that outputs can
+    show a file per row (JUnit: a testsuite per file) even when ``detail`` is cut."""
+
+    name: str = Field(description="Path relative to the dataset's root (as items' ``file``).")
+    path: str = Field(description="Where it was read: a local path or a URL.")
+    format: str
+    bytes: int | None = None
+    rows: int
+    invalid_rows: int
+    error_count: int
+    by_column: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Failures of this file per column, by type.")
+
+
 class Report(BaseModel):
     """The outcome of validating one source against one schema."""
 
@@ -126,6 +141,8 @@ class Report(BaseModel):
                                      "cap. Present when the schema declares warnings.")
     checks: list[Check] | None = None
     verdict: Verdict | None = None
+    files: list[FileSummary] | None = Field(
+        default=None, description="A dataset's files in dataset order (absent for one file).")
 
     def to_json_dict(self) -> dict[str, Any]:
         """The wire form: ``schema`` by its alias; ``ctx`` and ``key`` only where they exist.
@@ -142,7 +159,7 @@ class Report(BaseModel):
             for top in column["top_values"]:
                 if top.get("first_files") is None:
                     top.pop("first_files", None)
-        for optional in ("warning_count", "warning_rows", "checks", "verdict"):
+        for optional in ("warning_count", "warning_rows", "checks", "verdict", "files"):
             if body.get(optional) is None:
                 body.pop(optional, None)
         return body

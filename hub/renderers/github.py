@@ -5,11 +5,15 @@ one per line, properties percent-encoded (``% \\r \\n : ,``), messages percent-e
 (``% \\r \\n``). A value from the data therefore cannot end a property, start a new line or a new
 command. GitHub shows only a few annotations per step, so the list is capped (default 50) and a
 final notice says how many were left out.
+
+In a dataset (a directory, a glob) each annotation points at the file that holds the row (the
+report's ``files`` say where each was read), never at the directory the user typed: that is
+what GitHub matches to a file of the repository. The verdict is the dataset's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hub.gate import passed
@@ -27,10 +31,13 @@ def command(name: str, message: str, **props: str | int | None) -> str:
 
 
 def annotations(report: Mapping[str, Any], *, path: str | None = None,
-                limit: int = MAX_ANNOTATIONS) -> list[str]:
-    """One file's failures as annotations (at most ``limit``), then its verdict."""
+                limit: int = MAX_ANNOTATIONS,
+                relocate: Callable[[str], str] | None = None) -> list[str]:
+    """One file's failures as annotations (at most ``limit``), then its verdict.
+    ``relocate`` turns the path a dataset's file was read at into the one to annotate."""
     report = checked(report)
     label = source_label(report, path)
+    located = {f["name"]: (relocate or str)(f["path"]) for f in report.get("files") or []}
     schema = report["schema"]["name"]
     csv = report["source"].get("format") == "csv"
     lines = []
@@ -43,7 +50,8 @@ def annotations(report: Mapping[str, Any], *, path: str | None = None,
         message = (f"{where(item)}: {show_value(item.get('input'))}: "
                    f"{cut(one_line(str(item['msg'])), MSG_WIDTH)}")
         name = "warning" if item.get("severity") == "warning" else "error"
-        lines.append(command(name, message, file=label, line=line, title=title))
+        where_file = located.get(item["file"], item["file"]) if item.get("file") else label
+        lines.append(command(name, message, file=where_file, line=line, title=title))
     failures = int(report["error_count"])
     shown = min(len(detail), limit)
     if failures > shown:
@@ -62,11 +70,13 @@ def annotations(report: Mapping[str, Any], *, path: str | None = None,
 
 
 def render_github(reports: Sequence[Mapping[str, Any]], *, paths: Sequence[str | None] = (),
-                  limit: int = MAX_ANNOTATIONS) -> str:
+                  limit: int = MAX_ANNOTATIONS,
+                  relocate: Callable[[str], str] | None = None) -> str:
     """Annotations for every report; ``limit`` caps the failures annotated over all files."""
     lines: list[str] = []
     budget = limit
     for i, report in enumerate(reports):
-        lines += annotations(report, path=paths[i] if i < len(paths) else None, limit=budget)
+        lines += annotations(report, path=paths[i] if i < len(paths) else None, limit=budget,
+                             relocate=relocate)
         budget = max(budget - len(report.get("detail") or []), 0)
     return "\n".join(lines) + "\n" if lines else ""

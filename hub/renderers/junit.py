@@ -1,5 +1,10 @@
 """JUnit XML: one testsuite per file, one testcase per check (column, dataset rule) plus the gate.
 
+A dataset (a directory, a glob) is one testsuite per file it holds, each with that file's own
+counts and failing checks (``hub.renderers.view.file_reports``), then one testsuite for the
+dataset as a whole: its row count rule, if the schema has one, and the gate, which judges the
+dataset (so a failing dataset fails exactly one gate testcase, as a failing file does).
+
 The shape is the common subset that GitLab, Jenkins and GitHub test reporters read
 (``testsuites`` > ``testsuite`` > ``testcase`` with ``failure``/``skipped``/``system-out``;
 ``name``, ``tests``, ``failures``, ``errors``, ``skipped``, ``time`` on suites; ``name``,
@@ -21,6 +26,9 @@ from hub.renderers.view import (
     check_label,
     checked,
     counts_against,
+    dataset_part,
+    file_reports,
+    is_dataset,
     items_by_check,
     source_label,
     where,
@@ -71,15 +79,17 @@ def _testcase(parent: ET.Element, name: str, classname: str) -> ET.Element:
 
 
 def testsuite(report: Mapping[str, Any], *, path: str | None = None,
-              elapsed: float = 0.0) -> ET.Element:
-    """One file's report as a ``<testsuite>`` (its counts match its testcases)."""
+              elapsed: float = 0.0, gate: bool = True,
+              extra: Sequence[tuple[str, Any]] = ()) -> ET.Element:
+    """One file's report as a ``<testsuite>`` (its counts match its testcases); without
+    ``gate`` (a file of a dataset), no gate testcase: the dataset's suite has it."""
     report = checked(report)
     label = source_label(report, path)
     classname = _classname(report, label)
     suite = ET.Element("testsuite", {"name": _text(label)})
     props = ET.SubElement(suite, "properties")
-    verdict = report.get("verdict") or {}
-    for key, value in (("schema", report["schema"]["name"]),
+    verdict = (report.get("verdict") or {}) if gate else {}
+    for key, value in (*extra, ("schema", report["schema"]["name"]),
                        ("fingerprint", report["schema"]["fingerprint"]),
                        ("rows", report["rows"]), ("invalid_rows", report["invalid_rows"]),
                        ("error_count", report["error_count"]),
@@ -110,20 +120,37 @@ def testsuite(report: Mapping[str, Any], *, path: str | None = None,
             out.text = _text(f"{check['warnings']:,} warnings (do not fail the run): "
                              f"{by_type_text(check['by_type'])}\n"
                              + _failure_body(check, report, items))
-    gate = _testcase(suite, "gate", classname)
-    reason = verdict.get("reason") or ("valid" if report["valid"] else "invalid")
-    if not passed(report):
-        failures += 1
-        ET.SubElement(gate, "failure", {"message": _text(reason),
-                                        "type": _text(verdict.get("decided_by") or "invalid")})
-    else:
-        ET.SubElement(gate, "system-out").text = _text(reason)
-    suite.set("tests", str(len(checks) + 1))
+    if gate:
+        case = _testcase(suite, "gate", classname)
+        reason = verdict.get("reason") or ("valid" if report["valid"] else "invalid")
+        if not passed(report):
+            failures += 1
+            ET.SubElement(case, "failure", {"message": _text(reason), "type": _text(
+                verdict.get("decided_by") or "invalid")})
+        else:
+            ET.SubElement(case, "system-out").text = _text(reason)
+    suite.set("tests", str(len(checks) + int(gate)))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
     suite.set("time", f"{elapsed:.3f}")
     return suite
+
+
+def suites(report: Mapping[str, Any], *, path: str | None = None, elapsed: float = 0.0
+           ) -> list[ET.Element]:
+    """A file's testsuite, or a dataset's: one per file, then the dataset's own (see the
+    module's docstring; the run's time goes to the dataset's suite)."""
+    if not is_dataset(report):
+        return [testsuite(report, path=path, elapsed=elapsed)]
+    label = source_label(report, path)
+    policy = {"fail_on": (report.get("verdict") or {}).get("fail_on", "error")}
+    out = [testsuite({**sub, "verdict": policy}, gate=False,  # warnings count as in the gate
+                     extra=(("dataset", label), ("file", sub["file"])))
+           for sub in file_reports(report)]
+    out.append(testsuite(dataset_part(report), path=label, elapsed=elapsed,
+                         extra=(("files", len(report.get("files") or [])),)))
+    return out
 
 
 def render_junit(reports: Sequence[Mapping[str, Any]], *, paths: Sequence[str | None] = (),
@@ -134,12 +161,12 @@ def render_junit(reports: Sequence[Mapping[str, Any]], *, paths: Sequence[str | 
     totals = dict.fromkeys(("tests", "failures", "errors"), 0)
     seconds = 0.0
     for i, report in enumerate(reports):
-        suite = testsuite(report, path=paths[i] if i < len(paths) else None,
-                          elapsed=elapsed[i] if i < len(elapsed) else 0.0)
-        root.append(suite)
-        for key in totals:
-            totals[key] += int(suite.get(key, "0"))
-        seconds += float(suite.get("time", "0"))
+        for suite in suites(report, path=paths[i] if i < len(paths) else None,
+                            elapsed=elapsed[i] if i < len(elapsed) else 0.0):
+            root.append(suite)
+            for key in totals:
+                totals[key] += int(suite.get(key, "0"))
+            seconds += float(suite.get("time", "0"))
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("time", f"{seconds:.3f}")

@@ -4,6 +4,9 @@ checks that did not pass, and the first errors in a collapsible block.
 Every value from the data goes through ``md_code`` (a code span: nothing inside renders) or
 ``md_text`` (markup and HTML escaped); both escape ``|`` so a cell cannot add table columns, and
 both defuse spreadsheet formulas in case the table is pasted into one.
+
+A dataset (a directory, a glob) gets a row per file it holds (that file's own counts), and its
+first failures say which file each is in.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from hub.renderers.view import (
     checked,
     column_of,
     counts_against,
+    file_reports,
+    is_dataset,
     source_label,
     where,
 )
@@ -38,7 +43,9 @@ def _top_values(report: Mapping[str, Any], check: Mapping[str, Any]) -> str:
         return md_text(one_line(check.get("note") or ""))
     parts = []
     for tv in (info.get("top_values") or [])[:3]:
-        rows = ", ".join(str(r) for r in tv["first_rows"])
+        files = tv.get("first_files") or []  # a dataset's: which file each row is in
+        rows = ", ".join(f"{r} of {md_text(files[i])}" if i < len(files) else str(r)
+                         for i, r in enumerate(tv["first_rows"]))
         parts.append(f"{md_code(show_value(tv['input'], 40))} ×{tv['count']:,} (rows {rows})")
     return "<br>".join(parts)
 
@@ -82,20 +89,46 @@ def markdown_section(report: Mapping[str, Any], *, path: str | None = None,
     passing = len(checks) - len(shown)
     if checks:
         lines += ["", f"{passing} of {len(checks)} checks passed."]
+    dataset = is_dataset(report)
+    if dataset:
+        lines += _file_rows(report)
     detail = report.get("detail") or []
     if detail and show:
         n = min(show, len(detail))
+        head = ["file"] if dataset else []
         lines += ["", f"<details><summary>First {n} of {report['error_count']:,} failures"
                       "</summary>", "",
-                  _row("where", "column", "value", "type", "message"),
-                  _row("---", "---", "---", "---", "---")]
+                  _row(*head, "where", "column", "value", "type", "message"),
+                  _row(*["---"] * (len(head) + 5))]
         for item in detail[:n]:
             kind = item["type"] + (" (warning)" if item.get("severity") == "warning" else "")
-            lines.append(_row(md_text(where(item)), md_text(column_of(item)),
+            first = [md_text(item.get("file") or "(dataset)")] if dataset else []
+            lines.append(_row(*first, md_text(where(item)), md_text(column_of(item)),
                               md_code(show_value(item.get("input"), 40)), md_text(kind),
                               md_text(cut(one_line(str(item["msg"])), MSG_WIDTH))))
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _file_rows(report: Mapping[str, Any]) -> list[str]:
+    """A dataset's files, one row each, with their own counts."""
+    policy = {"verdict": {"fail_on": (report.get("verdict") or {}).get("fail_on", "error")}}
+    subs = file_reports(report)
+    lines = ["", f"{len(subs):,} files:", "",
+             _row("file", "status", "rows", "invalid rows", "failures"),
+             _row("---", "---", "---:", "---:", "---:")]
+    for sub in subs:
+        checks = checked(sub).get("checks") or []
+        if any(counts_against(c, policy) for c in checks):
+            status = "failed"
+        elif sub["error_count"]:
+            status = "warning"
+        else:
+            status = "passed"
+        lines.append(_row(md_text(sub["file"]), f"{_ICON[status]} {status}",
+                          f"{sub['rows']:,}", f"{sub['invalid_rows']:,}",
+                          f"{sub['error_count']:,}"))
+    return lines
 
 
 def render_markdown(reports: Sequence[Mapping[str, Any]], *, paths: Sequence[str | None] = (),

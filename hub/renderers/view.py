@@ -93,3 +93,98 @@ def by_type_text(by_type: Mapping[str, int], limit: int = 4) -> str:
 def source_label(report: Mapping[str, Any], path: str | None = None) -> str:
     return path or report["source"]["name"]
 
+
+
+# --- datasets: one report per file ------------------------------------------------------------
+
+def is_dataset(report: Mapping[str, Any]) -> bool:
+    """A dataset report (``files`` lists its files) rather than one file's."""
+    return report.get("files") is not None
+
+
+def _checks_of_schema(report: Mapping[str, Any]) -> SchemaChecks:
+    """The schema's checks as a gated dataset report shows them (names and severities), so
+    that a file's part is classified as the whole was. A check with no failure has no visible
+    severity; it has none in any file either, so the guess cannot matter."""
+    checks = report.get("checks") or []
+    by_kind: dict[str, list[Mapping[str, Any]]] = {}
+    for c in checks:
+        by_kind.setdefault(c["kind"], []).append(c)
+
+    def warns(c: Mapping[str, Any]) -> bool:
+        return bool(c["warnings"]) and not c["errors"]
+
+    column_errors = {c["name"] for c in by_kind.get("column", []) if c["errors"]}
+    warn_columns = {c["name"] for c in by_kind.get("column", []) if warns(c)}
+    warn_rules = {c["kind"] for c in checks if c["kind"] in ("primary_key", "row_count")
+                  and warns(c)}
+    for c in by_kind.get("unique", []):
+        if warns(c):  # the unique rule, or the column, is a warning
+            if c["name"] in column_errors:
+                warn_rules.add("unique")
+            else:
+                warn_columns.add(c["name"])
+    missing_warned = [str(it["loc"][1]) for it in report.get("detail") or []
+                      if list(it["loc"][:1]) == ["columns"] and it["type"] == "missing"
+                      and is_warning(it)]
+    warn_columns.update(missing_warned)
+    for c in by_kind.get("columns", []):
+        if c["warnings"] > len(missing_warned):  # extra columns tolerated as warnings
+            warn_rules.add("columns")
+    pk = by_kind.get("primary_key", [])
+    return SchemaChecks(
+        columns=tuple(c["name"] for c in by_kind.get("column", [])),
+        unique=tuple(c["name"] for c in by_kind.get("unique", [])),
+        primary_key=pk[0]["name"] if pk else None,
+        row_count=False,  # a dataset-wide rule: not a file's
+        warn_columns=frozenset(warn_columns), warn_rules=frozenset(warn_rules))
+
+
+def file_reports(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A dataset report cut into one report per file, in dataset order: the file's own exact
+    counts (``files``), its detail items, and (when the report is gated) its checks, classified
+    as the dataset's were. ``source.name`` is the file's path as it was read; ``top_values``
+    are left out (the report keeps them dataset-wide only). The dataset-wide rules (row
+    count) and the verdict stay with the dataset: see ``dataset_part``."""
+    from hub.checks import checks_of
+
+    schema = _checks_of_schema(report) if report.get("checks") is not None else None
+    out = []
+    for f in report.get("files") or []:
+        sub: dict[str, Any] = {
+            "schema": report["schema"],
+            "source": {"name": f["path"], "format": f["format"], "bytes": f.get("bytes")},
+            "file": f["name"],
+            "valid": f["error_count"] == 0,
+            "rows": f["rows"], "invalid_rows": f["invalid_rows"],
+            "error_count": f["error_count"], "truncated": bool(report.get("truncated")),
+            "errors_by_column": {c: {"errors": sum(t.values()), "by_type": dict(t),
+                                     "top_values": []}
+                                 for c, t in (f.get("by_column") or {}).items()},
+            "detail": [it for it in report.get("detail") or [] if it.get("file") == f["name"]],
+        }
+        if schema is not None:
+            sub["checks"] = checks_of(sub, schema)
+            sub["warning_count"] = sum(c["warnings"] for c in sub["checks"])
+        out.append(sub)
+    return out
+
+
+def dataset_part(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What belongs to no file of a dataset: its totals, its row count rule, its verdict."""
+    part = dict(report)
+    part.pop("files", None)
+    part["detail"] = [it for it in report.get("detail") or [] if not it.get("file")]
+    part["errors_by_column"] = {}
+    checks = report.get("checks")
+    if checks is not None:
+        part["checks"] = [c for c in checks if c["kind"] == "row_count"]
+        return part
+    # a plain engine report: its row count failures are what no column counts
+    rest = int(report["error_count"]) - sum(
+        int(info["errors"]) for info in (report.get("errors_by_column") or {}).values())
+    kinds = [it["type"] for it in part["detail"] if list(it["loc"]) == ["rows"]]
+    part["checks"] = [{"kind": "row_count", "name": "rows", "status": "failed", "errors": rest,
+                       "warnings": 0, "by_type": {kinds[0] if kinds else "row_count": rest},
+                       "note": None}] if rest > 0 else []
+    return part

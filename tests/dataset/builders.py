@@ -125,3 +125,124 @@ def concatenated(root: Path, out: Path) -> Path:
                 next(reader)
                 writer.writerows(reader)
     return out
+
+
+MIXED_SCHEMA = '''"""Parcels: a unique id, a weight, a country code."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from hub.rules import Unique
+
+
+class Parcel(BaseModel):
+    parcel_id: Annotated[int, Unique()]
+    weight: Annotated[float, Field(gt=0)]
+    country: Literal["DE", "FR", "IT"]
+'''
+
+# name -> how it is written: (delimiter, compression)
+MIXED_FILES = {
+    "a.csv": (",", None),
+    "b.csv.gz": (",", "gzip"),
+    "c.csv.bz2": (",", "bz2"),
+    "d/e.csv.zst": (",", "zstd"),
+    "f.csv.xz": (",", "xz"),
+    "g.tsv": ("\t", None),
+    "h.tsv.gz": ("\t", "gzip"),
+    "i.csv": (";", None),
+}
+
+
+def _compress(data: bytes, kind: str | None) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    if kind == "gzip":
+        return gzip.compress(data)
+    if kind == "bz2":
+        return bz2.compress(data)
+    if kind == "xz":
+        return lzma.compress(data)
+    if kind == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def write_mixed(root: Path, rows_per_file: int = 400, seed: int = 88) -> list[str]:
+    """Plain, compressed and tab/semicolon-separated files of one dataset (keys unique across
+    files; ~3% bad cells and one repeated id inside each file), plus files to skip. Returns
+    the data files' names in dataset order."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    start = 1
+    for name, (sep, kind) in MIXED_FILES.items():
+        lines = [sep.join(["parcel_id", "weight", "country"])]
+        for i in range(start, start + rows_per_file):
+            row = [str(i), f"{1 + i % 13 * 0.5:.1f}", ["DE", "FR", "IT"][i % 3]]
+            roll = rng.random()
+            if roll < 0.01:
+                row[1] = "-2"
+            elif roll < 0.02:
+                row[2] = "XX"
+            elif roll < 0.03:
+                row[0] = "n/a"
+            lines.append(sep.join(row))
+        lines.append(lines[7])  # one repeated id within the file
+        start += rows_per_file
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_compress(("\n".join(lines) + "\n").encode(), kind))
+    (root / "notes.txt").write_text("parcel_id\nnot data\n")
+    (root / "_SUCCESS").write_text("")
+    (root / "README.md").write_text("not data\n")
+    return sorted(MIXED_FILES)
+
+
+WIDE_SCHEMA = '''"""Wide rows: a unique id, a non-negative amount, a code, a long note."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from hub.rules import Unique
+
+
+class Row(BaseModel):
+    id: Annotated[int, Unique()]
+    amount: Annotated[float, Field(ge=0)]
+    code: Literal["A", "B", "C"]
+    note: str
+'''
+
+
+def write_wide(root: Path, files: int, rows: int, width: int = 200, seed: int = 7
+               ) -> list[np.ndarray]:
+    """``files`` CSV files of ``rows`` rows of ~``width + 20`` bytes (unquoted, so they are
+    cut into byte ranges), ids unique across files, ~0.1% negative amounts. Written by Arrow
+    (a GB in seconds); returns each file's bad rows."""
+    import pyarrow.csv as pcsv
+
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    pool = pa.array(["".join(rng.choice(list("abcdefghij"), width)) for _ in range(997)])
+    codes = pa.array(["A", "B", "C"])
+    bad_rows = []
+    for k in range(files):
+        amount = np.round(rng.random(rows) * 100, 2)
+        bad = np.flatnonzero(rng.random(rows) < 0.001)
+        amount[bad] = -1.0
+        bad_rows.append(bad)
+        positions = np.arange(rows)
+        table = pa.table({"id": pa.array(positions + k * rows), "amount": amount,
+                          "code": codes.take(pa.array(positions % 3)),
+                          "note": pool.take(pa.array(positions % 997))})
+        with (root / f"part-{k:02d}.csv").open("wb") as fh:
+            fh.write(b"id,amount,code,note\n")
+            pcsv.write_csv(table, fh, write_options=pcsv.WriteOptions(
+                quoting_style="none", include_header=False))
+    return bad_rows

@@ -133,3 +133,18 @@ def test_cli_dask_scheduler_address(events, expected, client):
                           timeout=120)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout) == expected
+
+
+def test_cluster_reads_compressed_and_tab_separated_files(client, tmp_path):
+    """Compressed files are inflated on the workers, a tab-separated file's byte ranges fall
+    back to the whole file there too: the same report as one machine."""
+    from hub.registry import Registry
+    from tests.dataset.builders import MIXED_SCHEMA, write_mixed
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "parcels.py").write_text(MIXED_SCHEMA, encoding="utf-8")
+    write_mixed(tmp_path / "drop")
+    entry = Registry(tmp_path / "schemas").get("parcels")
+    expected = _local(tmp_path / "drop", entry, max_errors=0)
+    assert expected["rows"] == 8 * 401 and expected["error_count"] > 50
+    assert _dask(tmp_path / "drop", entry, client, max_errors=0, part_bytes=1500) == expected
