@@ -79,12 +79,25 @@ def _input(value: Any) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+def _verdict_badge(body: dict[str, Any]) -> str:
+    """The gate's verdict when the report carries one (a policy or warnings were in play: a
+    report can be valid and still fail ``fail_on=warning``), else valid/invalid."""
+    gate = body.get("verdict")
+    if isinstance(gate, dict) and "passed" in gate:
+        word, css = ("✓ passed", "ok") if gate["passed"] else ("✗ failed", "bad")
+        reason = f' <small class="muted">({_e(gate.get("reason"))})</small>' if gate.get(
+            "reason") else ""
+        return f'<span class="{css}">{word}</span>{reason}'
+    if body.get("valid"):
+        return '<span class="ok">✓ valid</span>'
+    return '<span class="bad">✗ invalid</span>'
+
+
 def report_page(body: dict[str, Any]) -> HTMLResponse:
     """One finished report."""
     rid = body.get("id") or ""
     src, schema = body.get("source") or {}, body.get("schema") or {}
-    valid = bool(body.get("valid"))
-    verdict = ('<span class="ok">✓ valid</span>' if valid else '<span class="bad">✗ invalid</span>')
+    verdict = _verdict_badge(body)
     rows, invalid = body.get("rows") or 0, body.get("invalid_rows") or 0
     share = f" ({invalid / rows:.1%})" if rows else ""
     by_col = body.get("errors_by_column") or {}

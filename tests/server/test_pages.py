@@ -106,3 +106,16 @@ def test_report_page_in_headless_chromium(tmp_path):
                 assert page.locator("#reports tbody tr").count() == 1
             finally:
                 browser.close()
+
+
+def test_report_page_shows_the_gates_verdict_when_there_is_one():
+    """A report with warnings only is valid, yet fails ``fail_on=warning``: the page says so."""
+    from hub.server.pages import report_page
+
+    base = {"id": "r1", "valid": True, "rows": 3, "invalid_rows": 0, "error_count": 1,
+            "source": {"name": "a.csv"}, "schema": {"name": "orders"}, "detail": []}
+    failed = report_page({**base, "verdict": {"passed": False,
+                                              "reason": "1 warnings with --fail-on warning"}})
+    assert "✗ failed" in failed.body.decode() and "fail-on warning" in failed.body.decode()
+    assert "✓ valid" in report_page(base).body.decode()
+    assert "✓ passed" in report_page({**base, "verdict": {"passed": True}}).body.decode()
