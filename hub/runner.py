@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,9 +25,6 @@ from hub.partial import FIRST_ROWS, Partial
 from hub.readers import Batch, Source, iter_csv
 from hub.report import ErrorItem
 from hub.scan import PieceSigns, Signs
-
-if TYPE_CHECKING:
-    from hub.parseahead import Ahead
 from hub.uniqueness import KeyRule, UniqueIndex
 
 WORKERS = 2
@@ -167,14 +164,13 @@ def _fold_batches(folder: Folder, plan: Plan, cmap: ColumnMap, batches: Iterable
 def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
             workers: int = WORKERS, piece_bytes: int | None = None,
-            signs: SignsOut | None = None, ahead: Ahead | None = None) -> Partial:
+            signs: SignsOut | None = None) -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
     piece whose records span lines on, the streaming reader takes over (see hub.segments).
 
     With ``signs``, each piece is also scanned for the signs that the careful reader must read
     the file (hub.scan) while its bytes are in cache; ``signs.signs`` stays None when the
-    pieces did not cover the whole file (the streaming reader took over). ``ahead``: the
-    first pieces, already parsed (hub.parseahead, checked by the caller to match)."""
+    pieces did not cover the whole file (the streaming reader took over)."""
     from hub import scan, segments
     from hub.readers import csv_convert_options
 
@@ -182,27 +178,15 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     convert = csv_convert_options(header, null_tokens)
     start, header_lines = segments.header_span(source.path)
     size = source.path.stat().st_size
-    if ahead is not None:
-        pieces: Iterable[Any] = chain(ahead.items, segments.plan(
-            source.path, ahead.next_pos, piece_bytes or segments.PIECE_BYTES,
-            on_read=source.feed_hash))
-        ahead.items = []  # the run holds them now: each is freed once folded
-    else:
-        pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
-                               on_read=source.feed_hash)
+    pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
+                           on_read=source.feed_hash)
     seen: list[scan.PieceSigns] = []
     if signs is not None:
         seen.append(_header_signs(source, start, signs.line_limit))
 
-    def work(item: segments.Piece | tuple[segments.Parsed, scan.PieceSigns | None]
+    def work(piece: segments.Piece
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
-        if isinstance(item, tuple):  # parsed ahead: only the checks are left
-            parsed, found = item
-            if parsed.streaming or parsed.batch is None:
-                return parsed, None, found
-            checked = check_batch(plan, cmap, parsed.batch, folder.want, trusted_text=True)
-            return parsed, checked, found
-        piece, found = item, None
+        found = None
         try:
             parsed = segments.parse(piece, header, convert)
             if signs is not None and not parsed.streaming:

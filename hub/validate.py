@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from hub import parseahead, prehash
+from hub import prehash
 from hub.careful import Dialect, read_careful
 from hub.carefulrun import issue_item, run_careful
 from hub.compile import Plan, compile_plan
@@ -20,7 +20,6 @@ from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
 from hub.runner import WORKERS, SignsOut, run_batches, run_csv
 from hub.scan import Scanner
-from hub.segments import PIECE_BYTES
 
 DEFAULT_MAX_ERRORS = 100
 
@@ -115,11 +114,6 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
         # scan of the original instead.
         same = prepared.path == path
         early = prehash.take(path)  # started by the CLI while it was still importing
-        ahead = parseahead.take(path)
-        if ahead is not None and not (same and prepared.fmt == "csv" and early is not None):
-            # (without the early hash, the readers' in-order hashing would miss its pieces)
-            ahead.discard()
-            ahead = None
         hasher = _Hasher(path, size) if same and early is None else None
         original = early or (None if same else Scanner(path, line_limit=opts.cell_limit,
                                                         signs=False))
@@ -133,7 +127,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             total = _run_parquet(plan, src, cap, on_rows, workers)
         else:
             total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
-                             opts, ahead)
+                             opts)
         for item in plan.stamp(_row_count_items(total.rows, plan.rules.min_rows,
                                                 plan.rules.max_rows)):
             total.count_dataset_error(item, None)
@@ -219,8 +213,7 @@ def _fast_ok(dialect: Dialect) -> bool:
 
 def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
              cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
-             piece_bytes: int | None, opts: ReadOptions,
-             ahead: parseahead.ParseAhead | None = None) -> Partial:
+             piece_bytes: int | None, opts: ReadOptions) -> Partial:
     if _fast_ok(prepared.dialect):
         signs = SignsOut(opts.cell_limit)
         try:
@@ -229,9 +222,8 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
                 header[0] = header[0][1:]
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
-            parsed = _claim(ahead, header, tokens, piece_bytes, opts) if ahead else None
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
-                           on_rows, workers, piece_bytes, signs, parsed)
+                           on_rows, workers, piece_bytes, signs)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:
@@ -240,19 +232,7 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
             if not seen.suspect and len(set(header)) == len(header) and all(
                     h.strip() for h in header):
                 return _finish(plan, total, body, cmap)
-    if ahead is not None:
-        ahead.discard()
     return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)
-
-
-def _claim(ahead: parseahead.ParseAhead, header: list[str], tokens: tuple[str, ...],
-           piece_bytes: int | None, opts: ReadOptions) -> parseahead.Ahead | None:
-    """The pieces parsed ahead, if they were parsed exactly as this run would parse them."""
-    got = ahead.claim()
-    if got is None or (got.header, got.null_tokens, got.piece_bytes, got.line_limit) != (
-            header, tokens, piece_bytes or PIECE_BYTES, opts.cell_limit):
-        return None
-    return got
 
 
 def _run_careful(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -194,65 +193,3 @@ def test_parquet_batches_and_dense_to_sparse_index(tmp_path, monkeypatch):
                    row_group_size=700)
     report = validate(path, entry_for("wide", Wide), max_errors=0)
     assert {(d.loc[1], d.ctx["first_row"]) for d in report.detail} == {(4000, 10), (4700, 4500)}
-
-
-@pytest.mark.parametrize("max_pieces", [1, 3, 100])
-def test_pieces_parsed_ahead_change_nothing(big, monkeypatch, max_pieces):
-    """The CLI parses the first pieces while it imports (hub.parseahead); the run takes them
-    and goes on from where they end. Same report as a run that parsed everything itself."""
-    import hub.runner
-    from hub import parseahead, prehash
-
-    entry = entry_for("order", Order)
-    reference = _body(validate(big, entry, max_errors=0, piece_bytes=4096))
-    seen: list[int] = []
-    real = hub.runner.run_csv
-
-    def spy(*args, **kwargs):
-        ahead = kwargs.get("ahead") if "ahead" in kwargs else args[-1]
-        seen.append(len(ahead.items) if ahead is not None else 0)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(hub.validate, "run_csv", spy)
-    prehash.start(big)
-    job = parseahead.start(big, null_tokens=(), line_limit=1 << 20, piece_bytes=4096,
-                           max_pieces=max_pieces)
-    assert job is not None
-    parseahead.wait(job)
-    assert _body(validate(big, entry, max_errors=0, piece_bytes=4096)) == reference
-    pieces = -(-big.stat().st_size // 4096)  # at least this many (cuts at line breaks)
-    assert seen == [max_pieces] if max_pieces < pieces else seen[0] >= pieces - 1
-
-
-def test_pieces_parsed_ahead_of_a_changed_file_are_not_used(tmp_path, monkeypatch):
-    from hub import parseahead, prehash
-
-    path = _write(tmp_path / "orders.csv", _rows(500))
-    entry = entry_for("order", Order)
-    prehash.start(path)
-    job = parseahead.start(path, null_tokens=(), line_limit=1 << 20, piece_bytes=4096)
-    assert job is not None
-    parseahead.wait(job)
-    _write(path, _rows(400, seed=3))  # rewritten before the run
-    os.utime(path, ns=(1, 1))  # a new modification time, whatever the clock's resolution
-    expected = _body(validate(_write(tmp_path / "fresh.csv", _rows(400, seed=3)), entry,
-                              max_errors=0, piece_bytes=4096))
-    assert _body(validate(path, entry, max_errors=0, piece_bytes=4096)) == expected
-
-
-def test_a_piece_parsed_ahead_that_needs_the_stream_hands_over(tmp_path):
-    """A quoted line break in the first pieces: the parse-ahead stops there and the run hands
-    the rest to the streaming reader, exactly as without it."""
-    from hub import parseahead, prehash
-
-    rows = _rows(600)
-    rows[40][5] = "two\nlines"
-    path = _write(tmp_path / "orders.csv", rows)
-    entry = entry_for("order", Order)
-    reference = _body(validate(path, entry, max_errors=0, piece_bytes=2048))
-    prehash.start(path)
-    job = parseahead.start(path, null_tokens=(), line_limit=1 << 20, piece_bytes=2048)
-    assert job is not None
-    parseahead.wait(job)
-    assert _body(validate(path, entry, max_errors=0, piece_bytes=2048)) == reference
-    assert reference["rows"] == 600
