@@ -153,7 +153,9 @@ class Partial:
                            key=lambda s: (-s.count, s.first_rows[:1]))
             out[column] = ColumnErrors(
                 errors=sum(counter.values()),
-                by_type=dict(counter.most_common()),
+                # most frequent first, ties by name: the same whatever order pieces, workers
+                # or the engine's path met them in
+                by_type=dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))),
                 top_values=[TopValue(input=s.input, count=s.count, first_rows=s.first_rows)
                             for s in stats[:TOP_VALUES]],
             )

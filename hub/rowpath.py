@@ -57,6 +57,7 @@ def check_rows(plan: Plan, cmap: ColumnMap, batch: pa.RecordBatch, only: np.ndar
     for order, fp, _ in cmap.fields:
         by_key[fp.key] = (order, fp)
         by_key.setdefault(fp.name, (order, fp))
+    absent = {k for fp in cmap.missing for k in (fp.key, fp.name)}
     columns = [(fp, plain(batch.column(idx)).to_pylist()) for _, fp, idx in cmap.fields]
     groups: list[Group] = []
     values: dict[str, list[Any]] = {fp.name: [None] * batch.num_rows for _, fp, _ in cmap.fields}
@@ -76,6 +77,8 @@ def check_rows(plan: Plan, cmap: ColumnMap, batch: pa.RecordBatch, only: np.ndar
             except ValidationError as exc:
                 for err in exc.errors(include_url=False):
                     loc = err.get("loc", ())
+                    if loc and loc[0] in absent and err.get("type") == "missing":
+                        continue  # a column the file lacks: reported once, at ["columns", x]
                     order, fp = by_key.get(loc[0], (last, None)) if loc else (last, None)
                     if fields is not None and fp is not None and fp.name not in fields:
                         continue  # checked by its column

@@ -193,13 +193,16 @@ def _dvh_errors(report: Any) -> Counter[tuple[Any, ...]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=datasets(), piece=st.sampled_from([None, 40, 200]),
        sample=st.sampled_from([None, 2]), tokens=st.sampled_from([(), ("NA",)]),
-       workers=st.sampled_from([1, 2]))
-def test_dvh_verdict_is_pydantics(data, piece, sample, tokens, workers, monkeypatch_module):
+       workers=st.sampled_from([1, 2]), small=st.sampled_from([0, 0, 64]))
+def test_dvh_verdict_is_pydantics(data, piece, sample, tokens, workers, small,
+                                  monkeypatch_module):
     model, header, rows = data
     path = _write(rows, header)
     try:
         if sample is not None:  # force the dictionary mode on these tiny columns
             monkeypatch_module.setattr(hub.engine, "SAMPLE", sample)
+        # 0: the column kernels even on these tiny files; 64: small batches row by row
+        monkeypatch_module.setattr(hub.engine, "ROW_PATH_MAX_ROWS", small)
         entry = entry_for("random", model)
         report = validate(path, entry, max_errors=0, null_tokens=tokens, workers=workers,
                           piece_bytes=piece)
