@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from hub.checks import SchemaChecks
 from hub.gate import Policy, gate
@@ -130,7 +130,7 @@ async def validate_upload(
                                                   "with a counted failure tolerated")] = None,
     max_errors_total: Annotated[int | None, Query(ge=0, description="Number of counted "
                                                   "failures tolerated")] = None,
-) -> JSONResponse:
+) -> Response:
     """Validate an uploaded CSV or Parquet file, gate it on the policy in the query; the report
     and its verdict are stored before they are returned."""
     entry = await run_in_threadpool(registry.get, name)  # 404 before reading a large body
