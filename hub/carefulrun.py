@@ -25,7 +25,8 @@ def issue_item(issue: Issue) -> ErrorItem:
                      ctx=issue.ctx, line=issue.line)
 
 
-def _groups(plan: Plan, cmap: ColumnMap, batch: CarefulBatch) -> list[Group]:
+def issue_groups(plan: Plan, cmap: ColumnMap, batch: CarefulBatch) -> list[Group]:
+    """The careful reader's row issues of a batch as engine groups (also for dataset runs)."""
     order_of = {fp.header: order for order, fp, _ in cmap.fields}
     groups = []
     for issue in batch.issues:
@@ -46,7 +47,7 @@ def run_careful(plan: Plan, cmap: ColumnMap, batches: Iterable[CarefulBatch], ca
         outcome = check_batch(plan, cmap, batch.data, folder.want, trusted_text=True)
         if batch.unread:
             outcome.groups[:] = _without_rows(outcome.groups, batch.unread)
-        outcome.groups.extend(_groups(plan, cmap, batch))
+        outcome.groups.extend(issue_groups(plan, cmap, batch))
         folder.add(outcome, batch.offset, batch.lines)
         if on_rows is not None:
             on_rows(batch.data.num_rows)

@@ -41,7 +41,7 @@ import pyarrow as pa
 
 from hub import segments
 from hub.careful import Dialect, read_careful
-from hub.carefulrun import _groups as careful_groups
+from hub.carefulrun import issue_groups as careful_groups
 from hub.carefulrun import issue_item
 from hub.compile import Plan
 from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, parquet_file
