@@ -164,14 +164,21 @@ def _plain_numbers(arr: pa.Array) -> np.ndarray:
     return ok
 
 
+def _plain_subset(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
+    """Which cells are plain decimals, and those cells alone (None when there are none)."""
+    cand = _plain_numbers(arr)
+    if not cand.any():
+        return cand, None
+    return cand, arr if cand.all() else arr.filter(pa.array(cand))
+
+
 def float_kernel(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        n = len(arr)
-        cand = _plain_numbers(arr)
-        if not cand.any():
+        cand, sub = _plain_subset(arr)
+        if sub is None:
             return Accepted(cand)
-        sub = arr if cand.all() else arr.filter(pa.array(cand))
-        values = _scatter(n, cand, pc.cast(sub, pa.float64()).to_numpy(zero_copy_only=False))
+        values = _scatter(len(arr), cand,
+                          pc.cast(sub, pa.float64()).to_numpy(zero_copy_only=False))
         # a 400-digit number parses to inf; Pydantic then decides on allow_inf_nan
         ok = cand & np.isfinite(values) & _bounds_ok(values, spec)
         return Accepted(ok)
@@ -182,10 +189,9 @@ def decimal_kernel(spec: Spec) -> Kernel:
     """Plain decimals; digits counted as Pydantic does (normalised: no leading/trailing 0s)."""
     def run(arr: pa.Array, want_key: bool) -> Accepted:
         n = len(arr)
-        cand = _plain_numbers(arr)
-        if not cand.any():
+        cand, sub = _plain_subset(arr)
+        if sub is None:
             return Accepted(cand)
-        sub = arr if cand.all() else arr.filter(pa.array(cand))
         ok_sub = np.ones(len(sub), dtype=bool)
         if spec.max_digits is not None or spec.decimal_places is not None:
             digits, places = _decimal_digits(sub)
