@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +38,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hub import segments
-from hub.careful import Dialect, read_careful
+from hub import scan, segments
+from hub.careful import DEFAULT_CELL_LIMIT, Dialect, read_careful
 from hub.carefulrun import issue_groups as careful_groups
 from hub.carefulrun import issue_item
 from hub.compile import Plan
@@ -51,8 +50,7 @@ from hub.inputs import Prepared, ReadOptions, prepare
 from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
 from hub.report import ErrorItem
 from hub.runner import _ordered
-from hub.scan import CHUNK as SCAN_CHUNK
-from hub.scan import StreamScan
+from hub.scan import Scanner
 
 Outcome = tuple[BatchOutcome, int, np.ndarray | None]  # outcome, row offset, lines (1-based)
 
@@ -73,6 +71,7 @@ class Checked:
     batches: list[Outcome] = field(default_factory=list)
     fallback: bool = False
     head_items: list[ErrorItem] = field(default_factory=list)  # header problems (careful reader)
+    suspect: bool = False  # hub.scan's signs in its bytes: the careful reader must read it
 
     @property
     def keyed(self) -> list[tuple[BatchOutcome, int]]:
@@ -93,13 +92,13 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
             if plain:
-                signs = _Signs(path, start, stop, read.cell_limit)
                 try:
                     checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
-                                         workers, piece_bytes)
+                                         workers, piece_bytes, read.cell_limit)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
                     checked = None
-                if checked is not None and _clean_header(checked.header) and not signs.suspect:
+                if checked is not None and _clean_header(checked.header) and not (
+                        checked.suspect):
                     return checked
                 if not part.whole:
                     return Checked(part.order, fallback=True)
@@ -114,38 +113,6 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             return _check_careful(part, prepared, plan, want, null_tokens, read)
         finally:
             prepared.cleanup()
-
-
-class _Signs:
-    """``hub.scan``'s signs (NUL bytes, an unclosed quote, blank lines, lone CRs, giant lines)
-    in bytes ``[start, stop)`` of a file, looked for on a thread while the pieces parse them:
-    with any of them the Arrow pieces' verdict is not trusted, as in ``hub.validate``. A range
-    is fed from the line break before it, so a blank line at its start shows too."""
-
-    def __init__(self, path: Path, start: int | None, stop: int | None, limit: int) -> None:
-        self._scan = StreamScan(limit)
-        self._found: bool | None = None
-        self._thread = threading.Thread(target=self._run, args=(path, start, stop),
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path, start: int | None, stop: int | None) -> None:
-        try:
-            with path.open("rb") as fh:
-                pos = max((start or 0) - 1, 0)
-                end = stop if stop is not None else path.stat().st_size
-                fh.seek(pos)
-                while pos < end and (chunk := fh.read(min(SCAN_CHUNK, end - pos))):
-                    self._scan.feed(chunk)
-                    pos += len(chunk)
-            self._found = self._scan.finish().suspect
-        except OSError:
-            self._found = True  # the careful reader will say what is wrong
-
-    @property
-    def suspect(self) -> bool:
-        self._thread.join()
-        return bool(self._found)
 
 
 def _clean_header(header: list[str]) -> bool:
@@ -173,7 +140,7 @@ def _check_careful(part: Partition, prepared: Prepared, plan: Plan, want: set[st
     checked = Checked(part.order, header=[n for n in names if not n.startswith("\x00")],
                       head_items=[issue_item(i) for i in issues])
     for batch in batches:
-        outcome = check_batch(plan, cmap, batch.data, want)
+        outcome = check_batch(plan, cmap, batch.data, want, trusted_text=True)
         outcome.groups.extend(careful_groups(plan, cmap, batch))
         checked.batches.append((outcome, batch.offset, batch.lines))
         checked.rows += batch.data.num_rows
@@ -267,7 +234,9 @@ def _cut(f: DataFile, part: Partition, header_end: int | None = None) -> tuple[i
 
 def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None, plan: Plan,
                want: set[str], null_tokens: tuple[str, ...], workers: int,
-               piece_bytes: int | None) -> Checked:
+               piece_bytes: int | None, line_limit: int = DEFAULT_CELL_LIMIT) -> Checked:
+    """Arrow pieces of ``[start, stop)`` (None: the whole file), each also scanned for the
+    signs that the careful reader must read the file (``Checked.suspect``, as in hub.runner)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -289,22 +258,36 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     if first:
         checked.newlines = header_lines
     pieces = _pieces(path, lo, hi, piece_bytes or segments.PIECE_BYTES)
+    seen = [scan.header_signs(path, header_end, line_limit)] if first else []
 
-    def work(piece: segments.Piece) -> tuple[segments.Parsed, BatchOutcome | None]:
+    def work(piece: segments.Piece
+             ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         quoted = ranged and b'"' in piece.buf[:piece.length]
         parsed = segments.parse(piece, header, convert) if not quoted else segments.Parsed(
             piece, None, 0, None, streaming=True)
+        found = None
+        if not parsed.streaming:
+            batch = parsed.batch
+            found = scan.piece_signs(
+                piece.buf, piece.length, limit=line_limit,
+                one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
+                at_end=piece.start + piece.length >= size)
         piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
         if parsed.streaming or parsed.batch is None:
-            return parsed, None
-        return parsed, check_batch(plan, cmap, parsed.batch, want, trusted_text=True)
+            return parsed, None, found
+        return parsed, check_batch(plan, cmap, parsed.batch, want, trusted_text=True), found
 
     results = _ordered(work, pieces, workers)
-    for parsed, outcome in results:
+    for parsed, outcome, found in results:
+        if found is not None:
+            seen.append(found)
         if parsed.streaming:
             results.close()
             if ranged:  # see the module's docstring
                 return Checked(part.order, header=header, fallback=True)
+            # the rest is streamed: the pieces no longer cover the file, a plain scan does
+            checked.suspect = Scanner(path, line_limit=line_limit,
+                                      hash_content=False).wait().suspect
             source = Source(path=path, name=part.file.name, format="csv", bytes=size)
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=checked.rows, first_line=line)
@@ -319,6 +302,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
             checked.rows += outcome.rows
         line += parsed.newlines
         checked.newlines += parsed.newlines  # exact: only a file's last piece lacks a break
+    checked.suspect = scan.joined(seen).suspect
     return checked
 
 

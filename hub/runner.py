@@ -24,7 +24,7 @@ from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.partial import FIRST_ROWS, Partial
 from hub.readers import Batch, Source, iter_csv
 from hub.report import ErrorItem
-from hub.scan import PieceSigns, Signs
+from hub.scan import Signs
 from hub.uniqueness import KeyRule, UniqueIndex
 
 WORKERS = 2
@@ -182,7 +182,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
                            on_read=source.feed_hash)
     seen: list[scan.PieceSigns] = []
     if signs is not None:
-        seen.append(_header_signs(source, start, signs.line_limit))
+        seen.append(scan.header_signs(source.path, start, signs.line_limit))
 
     def work(piece: segments.Piece
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
@@ -223,7 +223,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
                 on_rows(outcome.rows)
         line += parsed.newlines
     if signs is not None and seen:
-        signs.signs = _joined(seen)
+        signs.signs = scan.joined(seen)
     return folder.total
 
 
@@ -233,29 +233,6 @@ class SignsOut:
     def __init__(self, line_limit: int) -> None:
         self.line_limit = line_limit
         self.signs: Signs | None = None
-
-
-def _header_signs(source: Source, start: int, limit: int) -> PieceSigns:
-    from hub.scan import StreamScan
-
-    with source.path.open("rb") as fh:
-        head = fh.read(start)
-    scan = StreamScan(limit, quote=b"")  # quotes are counted below, with the pieces'
-    scan.feed(head)
-    found = scan.finish()
-    if head and not head.endswith(b"\n") and start < source.path.stat().st_size:
-        found.long_line = True  # a header longer than header_span reads: let the careful say
-    return PieceSigns(found, head.count(b'"'))
-
-
-def _joined(parts: list[PieceSigns]) -> Signs:
-    """The signs of the whole file from those of its header and pieces, in file order."""
-    total = Signs()
-    for part in parts:
-        for name in ("nul", "blank_lines", "lone_cr", "long_line"):
-            if getattr(part.signs, name):
-                setattr(total, name, True)
-    return PieceSigns(total, sum(p.quotes for p in parts)).finish()
 
 
 def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int) -> Iterator[Any]:

@@ -193,3 +193,25 @@ def long_line(buf: bytes | bytearray, lo: int, hi: int, limit: int) -> bool:
     view = np.frombuffer(memoryview(buf)[lo:hi], dtype=np.uint8)
     bounds = np.concatenate(([-1], np.flatnonzero(view == 10), [hi - lo]))
     return bool((np.diff(bounds) - 1).max() > limit)
+
+
+def header_signs(path: Path, start: int, limit: int) -> PieceSigns:
+    """Signs of a CSV file's header, bytes ``[0, start)`` (no piece covers them)."""
+    with path.open("rb") as fh:
+        head = fh.read(start)
+    scan = StreamScan(limit, quote=b"")  # quotes are counted below, with the pieces'
+    scan.feed(head)
+    found = scan.finish()
+    if head and not head.endswith(b"\n") and start < path.stat().st_size:
+        found.long_line = True  # a header longer than header_span reads: let the careful say
+    return PieceSigns(found, head.count(b'"'))
+
+
+def joined(parts: list[PieceSigns]) -> Signs:
+    """The signs of a whole file (or byte range) from those of its parts, in file order."""
+    total = Signs()
+    for part in parts:
+        for name in ("nul", "blank_lines", "lone_cr", "long_line"):
+            if getattr(part.signs, name):
+                setattr(total, name, True)
+    return PieceSigns(total, sum(p.quotes for p in parts)).finish()

@@ -7,8 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.runner import _joined
-from hub.scan import PieceSigns, Signs, StreamScan, piece_signs
+from hub.scan import PieceSigns, Signs, StreamScan, joined, piece_signs
 
 ALPHABET = [b"a", b",", b'"', b"\n", b"\r", b"\r\n", b"\x00", b"bb"]
 
@@ -35,7 +34,7 @@ def _by_pieces(head: bytes, body: bytes, cuts: list[int], limit: int):
         buf = bytearray(body[start:end]) + bytearray(b"zz")  # buffers are longer than pieces
         parts.append(piece_signs(buf, end - start, limit=limit, one_record_per_line=False,
                                  at_end=end == len(body)))
-    return _joined(parts)
+    return joined(parts)
 
 
 def _whole(data: bytes, limit: int, chunk: int = 7):
