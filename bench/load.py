@@ -94,6 +94,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--small-workers", type=int, default=None)
     ap.add_argument("--db-sync", default="full", choices=("full", "normal"))
+    ap.add_argument("--http", default=None, choices=("httptools", "h11"),
+                    help="the hub's HTTP parser (default: the hub's own default)")
     ap.add_argument("--interval", type=float, default=0.0,
                     help="seconds between one client's uploads (0: back to back, a closed "
                     "loop whose latency is 16 / throughput once the hub saturates)")
@@ -113,6 +115,8 @@ def main() -> int:
         cmd += ["--workers", str(args.workers)]
     if args.small_workers:
         cmd += ["--small-workers", str(args.small_workers)]
+    if args.http:
+        cmd += ["--http", args.http]
     hub = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stop = threading.Event()
     small_lat: list[float] = []
@@ -214,6 +218,7 @@ def main() -> int:
             hub.kill()
     ms = 1000.0
     print(f"hub: workers={args.workers or 'default'} small={args.small_workers or 1}  "
+          f"http={args.http or 'default'}  "
           f"large file: {rows:,} rows, "
           f"{large.stat().st_size / 2**20:.0f} MiB (x2 in flight)  clients: {args.clients}  "
           f"interval: {args.interval:g} s  db-sync: {args.db_sync}  "

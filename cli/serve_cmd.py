@@ -51,10 +51,11 @@ def serve(
         "--insecure", help="Allow an open hub (no keys) on a non-loopback address.")] = False,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Validation processes (the cap on concurrent validations) "
-        "[default: cores + 1].", show_default=False)] = None,
+        "[default: cores + 2].", show_default=False)] = None,
     small_workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Of those, how many are kept for uploads under 16 MiB, so small "
-        "files never queue behind large ones [default: 1].", show_default=False)] = None,
+        "files never queue behind large ones [default: 2; one worker always stays for large "
+        "files].", show_default=False)] = None,
     job_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds one validation may run.")]
     = 300.0,
     job_memory: Annotated[int, typer.Option(
@@ -65,6 +66,9 @@ def serve(
     request_deadline: Annotated[float, typer.Option(
         min=0.1, help="Seconds for a request's headers, and for its body (extended by the "
         "upload's progress), before a slow client is dropped.")] = 30.0,
+    http_parser: Annotated[str, typer.Option(
+        "--http", help="HTTP parser: httptools (llhttp, in C) or h11 (pure Python, slower on "
+        "large uploads). Both apply the same deadlines and limits.")] = "httptools",
 ) -> None:
     """Start the validation hub (HTTP API, docs at /docs, report pages at /)."""
     with cli_errors():
@@ -82,6 +86,8 @@ def serve(
         database = db_option(db)
         if db_sync not in ("full", "normal"):
             raise ConfigError(f"--db-sync {db_sync!r}: full or normal")
+        if http_parser not in ("httptools", "h11"):
+            raise ConfigError(f"--http {http_parser!r}: httptools or h11")
         keys = KeyStore(database)
         try:
             active = keys.active_count()
@@ -102,6 +108,7 @@ def serve(
                    f"db: {database}  auth: {mode}  (Ctrl-C stops)", err=True)
         config = uvicorn.Config(
             create_app(settings), host=host, port=port, log_level="info",
-            http=make_protocol(settings.request_deadline_s, settings.min_upload_rate),
+            http=make_protocol(settings.request_deadline_s, settings.min_upload_rate,
+                               http_parser),  # type: ignore[arg-type]
             timeout_keep_alive=5, limit_concurrency=None)
         uvicorn.Server(config).run()

@@ -12,7 +12,7 @@ hub is therefore at most ``base + workers x job_memory_bytes`` (base: the hub pr
 costs about 6x its CSV's size above the worker's ~130 MiB idle RSS (40 MiB -> +228 MiB).
 
 Two lanes: ``workers - small_workers`` workers take large uploads (``>= large_upload_bytes``)
-and run at a low CPU priority (nice 15); ``small_workers`` (default 1) are kept for small
+and run at a low CPU priority (nice 15); ``small_workers`` (default 2) are kept for small
 files and run at nice 0, so a small file never waits behind a big one, and takes the CPU from
 it when both run. A small file also uses an idle large-lane worker. The small lane is not
 niced at all: at nice 5 it weighed a third of each nice-0 process (the hub's event loop, the
@@ -97,7 +97,7 @@ class WorkerPool:
 
     def __init__(self, *, workers: int, schemas_dir: Path, job_timeout_s: float,
                  job_memory_bytes: int, large_upload_bytes: int, max_queued: int,
-                 schema_db: str | None = None, small_workers: int = 1) -> None:
+                 schema_db: str | None = None, small_workers: int = 2) -> None:
         self.size = workers
         self.schemas_dir = schemas_dir
         self.schema_db = schema_db

@@ -13,7 +13,8 @@ _GIB = 1 << 30
 
 
 def _default_workers() -> int:
-    return max(2, min(8, (os.cpu_count() or 2) + 1))
+    """Cores + 2: two workers kept for small files, the rest (at least two) for large ones."""
+    return max(2, min(8, (os.cpu_count() or 2) + 2))
 
 
 class Settings(BaseSettings):
@@ -63,7 +64,7 @@ class Settings(BaseSettings):
         description="Uploads this size or more may use all workers but one, so small files "
         "always find a free worker.")
     small_workers: int = Field(
-        default=1, ge=1, le=64,
+        default=2, ge=1, le=64,
         description="Workers kept for uploads under large_upload_bytes (at least one worker "
         "always stays for large ones).")
     max_queued_jobs: int = Field(default=256, ge=1,

@@ -33,9 +33,13 @@ def _dropped_within(sock: socket.socket, limit: float) -> tuple[bool, bytes]:
     return True, data
 
 
+PARSERS = pytest.mark.parametrize("parser", ["httptools", "h11"])
+
+
 @pytest.mark.slow
-def test_idle_and_trickling_sockets_are_dropped_and_do_not_starve_others(tmp_path):
-    with hub(tmp_path, "--request-deadline", str(DEADLINE)) as h:
+@PARSERS
+def test_idle_and_trickling_sockets_are_dropped_and_do_not_starve_others(tmp_path, parser):
+    with hub(tmp_path, "--request-deadline", str(DEADLINE), "--http", parser) as h:
         port = h["port"]
         # one upload first: the worker is up, so what follows measures the slow sockets only
         assert httpx.post(f"{h['url']}/schemas/orders/validate", content=VALID, timeout=60,
@@ -91,8 +95,9 @@ def test_idle_and_trickling_sockets_are_dropped_and_do_not_starve_others(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_trickled_body_is_dropped_but_a_steady_upload_is_not(tmp_path):
-    with hub(tmp_path, "--request-deadline", str(DEADLINE)) as h:
+@PARSERS
+def test_a_trickled_body_is_dropped_but_a_steady_upload_is_not(tmp_path, parser):
+    with hub(tmp_path, "--request-deadline", str(DEADLINE), "--http", parser) as h:
         head = (b"POST /schemas/orders/validate HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
                 b"Content-Length: %d\r\n\r\n")
         with socket.create_connection(("127.0.0.1", h["port"])) as s:
@@ -122,3 +127,35 @@ def test_a_trickled_body_is_dropped_but_a_steady_upload_is_not(tmp_path):
             s.settimeout(30)
             answer = s.recv(4096)
         assert answer.startswith(b"HTTP/1.1 422"), answer[:80]
+
+
+@PARSERS
+def test_the_next_request_on_a_kept_alive_socket_has_its_own_deadline(tmp_path, parser):
+    deadline = 2.0
+    with hub(tmp_path, "--request-deadline", str(deadline), "--http", parser) as h, \
+            socket.create_connection(("127.0.0.1", h["port"])) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        first = b""
+        while not first.endswith(b"}"):  # the whole first response (its body is JSON)
+            first += s.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200"), first[:80]
+        s.sendall(b"GET /health HTTP/1.1\r\nHo")  # ... and the rest never comes
+        t0 = time.monotonic()
+        dropped, data = _dropped_within(s, deadline + 3.0)
+        assert dropped and data.startswith(b"HTTP/1.1 408"), data[:80]
+        assert deadline - 0.2 < time.monotonic() - t0 < deadline + 3.0
+
+
+def test_an_oversized_request_head_is_refused_and_the_hub_stays_up(tmp_path):
+    from hub.server.protocol import HEAD_LIMIT
+
+    with hub(tmp_path) as h, socket.create_connection(("127.0.0.1", h["port"])) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        with contextlib.suppress(OSError):  # the hub may close while we still send
+            for _ in range(HEAD_LIMIT // 1000 + 2):
+                s.sendall(b"X-Pad: " + b"a" * 1000 + b"\r\n")
+        dropped, data = _dropped_within(s, 5.0)
+        assert dropped and data.startswith(b"HTTP/1.1 431"), data[:80]
+        assert b"headers_too_large" in data
+        assert httpx.get(f"{h['url']}/health").status_code == 200
