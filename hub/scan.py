@@ -177,7 +177,8 @@ def piece_signs(buf: bytearray, length: int, *, limit: int, one_record_per_line:
         signs.lone_cr = bool((view[inside] != 10).any()) or (
             not at_end and len(inside) < len(after))
     signs.long_line = long_line(buf, 0, length, limit)
-    return PieceSigns(signs, count_byte(data, ord('"')))
+    quotes = count_byte(data, ord('"')) if buf.find(b'"', 0, length) >= 0 else 0
+    return PieceSigns(signs, quotes)
 
 
 def long_line(buf: bytes | bytearray, lo: int, hi: int, limit: int) -> bool:
