@@ -217,7 +217,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             hub.kill()
     ms = 1000.0
-    print(f"hub: workers={args.workers or 'default'} small={args.small_workers or 1}  "
+    print(f"hub: workers={args.workers or 'default'} small={args.small_workers or 'default'}  "
           f"http={args.http or 'default'}  "
           f"large file: {rows:,} rows, "
           f"{large.stat().st_size / 2**20:.0f} MiB (x2 in flight)  clients: {args.clients}  "
