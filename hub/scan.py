@@ -21,6 +21,7 @@ file cost ~0.85 CPU-s; the per-piece checks cost ~0.06 s.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,7 +160,7 @@ class PieceSigns:
         return self.signs
 
 
-def piece_signs(buf: bytearray, length: int, *, limit: int, one_record_per_line: bool,
+def piece_signs(buf: bytearray | mmap.mmap, length: int, *, limit: int, one_record_per_line: bool,
                 at_end: bool) -> PieceSigns:
     """Signs of a piece: whole lines, starting right after a line break. ``at_end``: the
     piece ends the file (a final ``\\r`` is then no lone CR, as in ``StreamScan``)."""
@@ -167,7 +168,7 @@ def piece_signs(buf: bytearray, length: int, *, limit: int, one_record_per_line:
     data = memoryview(buf)[:length]
     signs.nul = buf.find(b"\x00", 0, length) >= 0
     if not one_record_per_line:
-        signs.blank_lines = (buf.startswith(b"\n") or buf.startswith(b"\r\n")
+        signs.blank_lines = (buf[:1] == b"\n" or buf[:2] == b"\r\n"
                              or buf.find(b"\n\n", 0, length) >= 0
                              or buf.find(b"\n\r\n", 0, length) >= 0)
     if buf.find(b"\r", 0, length) >= 0:
@@ -181,7 +182,7 @@ def piece_signs(buf: bytearray, length: int, *, limit: int, one_record_per_line:
     return PieceSigns(signs, quotes)
 
 
-def long_line(buf: bytes | bytearray, lo: int, hi: int, limit: int) -> bool:
+def long_line(buf: bytes | bytearray | mmap.mmap, lo: int, hi: int, limit: int) -> bool:
     """A line (without its line break) in ``buf[lo:hi]`` longer than ``limit``; both ends of
     the span count as line boundaries. Any such line covers a whole aligned block of
     ``limit // 2`` bytes, so only a block without a line break calls for the exact count."""

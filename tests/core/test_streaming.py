@@ -75,6 +75,24 @@ def test_pieces_and_workers_change_nothing(big):
     assert capped["errors_by_column"] == reference["errors_by_column"]
 
 
+def test_mapped_piece_buffers_read_what_small_ones_read(tmp_path):
+    """Pieces of 1 MB or more are read into anonymous maps, smaller ones into bytearrays
+    (hub.segments); the report cannot tell."""
+    from hub import segments
+
+    path = _write(tmp_path / "orders.csv", _rows(70_000))
+    assert path.stat().st_size > 2 * segments._MAPPED
+    entry = entry_for("order", Order)
+    reference = _body(validate(path, entry, max_errors=50, workers=1, piece_bytes=500_000))
+    assert reference["error_count"] > 1000
+    for workers in (1, 2):
+        got = _body(validate(path, entry, max_errors=50, workers=workers,
+                             piece_bytes=segments._MAPPED))
+        assert got == reference, workers
+    pieces = list(segments.plan(path, 0, segments._MAPPED))
+    assert len(pieces) >= 2 and all(not isinstance(p.buf, bytearray) for p in pieces)
+
+
 def test_every_duplicate_names_the_first_row(big):
     report = validate(big, entry_for("order", Order), max_errors=0, piece_bytes=700)
     with big.open(newline="") as fh:
