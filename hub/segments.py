@@ -12,7 +12,6 @@ across pieces. Piece buffers are reused, and large ones are anonymous maps (see 
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import queue
@@ -56,14 +55,12 @@ _MAPPED = 1 << 20  # from this size on, a buffer is an anonymous map
 def _fresh(size: int) -> Buffer:
     """A new buffer. ``bytearray(16 MB)`` zero-fills its pages in Python before the read
     overwrites them (13 ms, then 30 ms to read a piece here); an anonymous map is zeroed by the
-    kernel as the read first touches it, in huge pages where allowed (20 ms for both). The
-    first two pieces are read before any parse starts, so this is start-up time."""
+    kernel as the read first touches it (20-24 ms for both). The first piece is read before
+    any parse starts, so this is start-up time. (``MADV_HUGEPAGE`` was tried: this machine
+    still faulted 4 KiB pages, so it is not used.)"""
     if size < _MAPPED:
         return bytearray(size)
-    buf = mmap.mmap(-1, size)
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or no THP
-        buf.madvise(mmap.MADV_HUGEPAGE)
-    return buf
+    return mmap.mmap(-1, size)
 
 
 class Buffers:
