@@ -5,7 +5,8 @@
 
 Each tool runs ``--runs`` times as a fresh process (imports included); the table shows the
 median wall time and CPU time (user + system) with their multiples of dvh's, every run's
-wall time, the peak RSS of the process, and the errors it found. On a shared machine the CPU
+wall time, the peak RSS of the process, and the errors it found; then dvh's wall time over
+the floor's, pair by pair, and its median. On a shared machine the CPU
 column is the steadier one. Runs are interleaved (dvh, floor, dvh, floor...) so that load from other
 processes on the machine hits every tool alike.
 """
@@ -127,6 +128,21 @@ def table(all_tools: list[Tool], rows: int, runs: int) -> str:
     return "\n".join(lines)
 
 
+def paired(all_tools: list[Tool]) -> list[str]:
+    """dvh's wall time over the floor's, run by run. Each pair ran back to back, so load
+    that comes and goes on the machine hits both alike: steadier than a ratio of medians."""
+    by_name = {t.name: t for t in all_tools}
+    out = []
+    for mine, floor in (("dvh", "pyarrow"), ("dvh-parquet", "pyarrow-parquet")):
+        if mine in by_name and floor in by_name:
+            ratios = [a / b for a, b in zip(by_name[mine].walls, by_name[floor].walls,
+                                            strict=False)]
+            out.append(f"{mine} / {floor}, run by run: "
+                       + " ".join(f"{r:.2f}" for r in ratios)
+                       + f" (median {statistics.median(ratios):.2f})")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -148,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             run_once(t)
             print(f"run {i + 1}: {t.name} {t.walls[-1]:.2f}s", file=sys.stderr)
     print(table(all_tools, args.rows, args.runs))
+    for line in paired(all_tools):
+        print(line)
     return 0
 
 
