@@ -60,7 +60,10 @@ def _fresh(size: int) -> Buffer:
     still faulted 4 KiB pages, so it is not used.)"""
     if size < _MAPPED:
         return bytearray(size)
-    return mmap.mmap(-1, size)
+    try:
+        return mmap.mmap(-1, size)
+    except OSError:  # ENOMEM under a worker's RLIMIT_AS: fail as a bytearray does (MemoryError)
+        return bytearray(size)
 
 
 class Buffers:

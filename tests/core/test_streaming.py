@@ -211,3 +211,24 @@ def test_parquet_batches_and_dense_to_sparse_index(tmp_path, monkeypatch):
                    row_group_size=700)
     report = validate(path, entry_for("wide", Wide), max_errors=0)
     assert {(d.loc[1], d.ctx["first_row"]) for d in report.detail} == {(4000, 10), (4700, 4500)}
+
+
+def test_a_piece_buffer_the_address_space_cannot_hold_is_a_memory_error(tmp_path):
+    """Under a worker's RLIMIT_AS an anonymous map fails with OSError; the hub's worker turns
+    only MemoryError into its "memory" answer, so the buffer must fail the way a bytearray
+    does. Run in a child process: the limit is for the whole process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource\n"
+        "from hub import segments\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    segments._fresh(2 << 30)\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.stdout.strip() == "MemoryError", done.stderr[-500:]
