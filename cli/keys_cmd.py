@@ -33,10 +33,10 @@ def create(
     schema: Annotated[str | None, typer.Option(
         "--schema", help="Limit the key to this schema.", show_default=False)] = None,
     rate_per_minute: Annotated[int | None, typer.Option(
-        "--rate-per-minute", min=1, help="Requests per minute [default: the hub's].",
+        "--rate-per-minute", min=1, help="Requests per minute \\[default: the hub's].",
         show_default=False)] = None,
     max_uploads: Annotated[int | None, typer.Option(
-        "--max-uploads", min=1, help="Uploads in flight at once [default: the hub's].",
+        "--max-uploads", min=1, help="Uploads in flight at once \\[default: the hub's].",
         show_default=False)] = None,
     db: Db = None,
 ) -> None:

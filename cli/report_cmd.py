@@ -14,7 +14,7 @@ app = typer.Typer(help="Read stored validation reports.", no_args_is_help=True)
 
 Server = Annotated[str | None, typer.Option("--server", help="Hub URL; without it, read the "
                                             "local database.", show_default=False)]
-Db = Annotated[Path | None, typer.Option("--db", help="SQLite file [default: $DVH_DB, then "
+Db = Annotated[Path | None, typer.Option("--db", help="SQLite file \\[default: $DVH_DB, then "
                                          "./dvh.db].", show_default=False)]
 
 

@@ -15,7 +15,7 @@ from cli.common import cli_errors, fail, schemas_dir
 app = typer.Typer(help="Inspect and manage the schemas dvh enforces.", no_args_is_help=True)
 
 SchemasDir = Annotated[Path | None, typer.Option(
-    "--schemas-dir", help="Folder of schema modules [default: $DVH_SCHEMAS_DIR, then "
+    "--schemas-dir", help="Folder of schema modules \\[default: $DVH_SCHEMAS_DIR, then "
     "./schemas].", show_default=False)]
 Name = Annotated[str, typer.Argument(help="Schema name (file stem).", show_default=False)]
 
@@ -114,7 +114,7 @@ def _check_name(name: str) -> None:
 
 
 Out = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Where to write the module ('-' prints it) [default: "
+    "--out", "-o", help="Where to write the module ('-' prints it) \\[default: "
     "<schemas-dir>/NAME.py].", show_default=False)]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 
@@ -217,7 +217,7 @@ def diff(
     old: Annotated[str, typer.Argument(help="Old schema: a .py/.json file, a name, or "
                                        "NAME@GIT-REV.", show_default=False)],
     new: Annotated[str | None, typer.Argument(
-        help="New schema [default: NAME in the working tree, when OLD is NAME@REV].",
+        help="New schema \\[default: NAME in the working tree, when OLD is NAME@REV].",
         show_default=False)] = None,
     schemas_dir_opt: SchemasDir = None,
     fmt: Fmt = "table",
@@ -253,7 +253,7 @@ def diff(
 def add(
     file: Annotated[Path, typer.Argument(help="JSON Schema document (`dvh schema export` "
                                          "output).", show_default=False)],
-    name: Annotated[str | None, typer.Option("--name", "-n", help="Schema name [default: "
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Schema name \\[default: "
                                              "x-dvh.name, else the file stem].",
                                              show_default=False)] = None,
     force: Force = False,

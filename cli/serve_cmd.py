@@ -17,7 +17,7 @@ from cli.common import cli_errors, fail, schemas_dir
 
 Db = Annotated[str | None, typer.Option(
     "--db", help="SQLite file, or a SQLAlchemy URL such as postgresql+psycopg://user@host/dvh "
-    "[default: $DVH_DB, then ./dvh.db].", show_default=False)]
+    "\\[default: $DVH_DB, then ./dvh.db].", show_default=False)]
 
 
 def db_option(db: str | None) -> str:
@@ -38,7 +38,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     schemas_dir_opt: Annotated[Path | None, typer.Option(
-        "--schemas-dir", help="Folder of schema modules [default: $DVH_SCHEMAS_DIR, then "
+        "--schemas-dir", help="Folder of schema modules \\[default: $DVH_SCHEMAS_DIR, then "
         "./schemas].", show_default=False)] = None,
     db: Db = None,
     max_upload_bytes: Annotated[int, typer.Option(min=1, help="Largest accepted upload.")]
@@ -51,10 +51,10 @@ def serve(
         "--insecure", help="Allow an open hub (no keys) on a non-loopback address.")] = False,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Validation processes (the cap on concurrent validations) "
-        "[default: cores + 2].", show_default=False)] = None,
+        "\\[default: cores + 2].", show_default=False)] = None,
     small_workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Of those, how many are kept for uploads under 16 MiB, so small "
-        "files never queue behind large ones [default: 2; one worker always stays for large "
+        "files never queue behind large ones \\[default: 2; one worker always stays for large "
         "files].", show_default=False)] = None,
     job_timeout: Annotated[float, typer.Option(min=0.1, help="Seconds one validation may run.")]
     = 300.0,

@@ -36,7 +36,7 @@ class FailOn(StrEnum):
 SchemaOpt = Annotated[str, typer.Option(
     "--schema", "-s", help="Schema name (file stem in the schemas folder).", show_default=False)]
 SchemasDirOpt = Annotated[Path | None, typer.Option(
-    "--schemas-dir", help="Folder of schema modules [default: $DVH_SCHEMAS_DIR, then "
+    "--schemas-dir", help="Folder of schema modules \\[default: $DVH_SCHEMAS_DIR, then "
     "./schemas].", show_default=False)]
 FormatOpt = Annotated[OutputFormat | None, typer.Option(
     "--format", "-f", help="table: the terminal view (the default; colour only on a terminal, "
@@ -67,7 +67,7 @@ OutGithubOpt = Annotated[Path | None, typer.Option(
     rich_help_panel=_CI)]
 GithubOpt = Annotated[bool | None, typer.Option(
     "--github/--no-github", help="GitHub Actions integration: annotations on stderr and the "
-    "Markdown summary appended to $GITHUB_STEP_SUMMARY [default: on when "
+    "Markdown summary appended to $GITHUB_STEP_SUMMARY \\[default: on when "
     "GITHUB_ACTIONS=true].", show_default=False, rich_help_panel=_CI)]
 MaxAnnotationsOpt = Annotated[int, typer.Option(
     "--max-annotations", min=0, help="Cap on GitHub annotations (then one notice says how many "
@@ -86,10 +86,10 @@ MaxTotalOpt = Annotated[int | None, typer.Option(
 
 _IN = "Reading the input"
 DelimiterOpt = Annotated[str | None, typer.Option(
-    "--delimiter", "-d", help="CSV delimiter [default: detected among , ; tab |; tab for "
+    "--delimiter", "-d", help="CSV delimiter \\[default: detected among , ; tab |; tab for "
     ".tsv]. 'tab' or '\\t' for a tab.", show_default=False, rich_help_panel=_IN)]
 EncodingOpt = Annotated[str | None, typer.Option(
-    "--encoding", help="Text encoding, e.g. latin-1, cp1252, utf-16 [default: UTF-8, or what a "
+    "--encoding", help="Text encoding, e.g. latin-1, cp1252, utf-16 \\[default: UTF-8, or what a "
     "byte-order mark says].", show_default=False, rich_help_panel=_IN)]
 NoHeaderOpt = Annotated[bool, typer.Option(
     "--no-header", help="The file has no header row: columns map to fields by position.",

@@ -138,3 +138,16 @@ def test_real_dvh_process():
                           text=True, env=env, timeout=60)
     assert gone.returncode == 3
     assert gone.stderr.strip().count("\n") == 0 and "Traceback" not in gone.stderr
+
+
+@pytest.mark.parametrize(("command", "wanted"), [
+    (("validate",), "[default: $DVH_SCHEMAS_DIR"),
+    (("serve",), "[default: cores + 2]"),
+    (("keys", "create"), "[default: the hub's]"),
+])
+def test_help_keeps_the_default_it_explains(command, wanted):
+    """Typer renders help as rich markup, where an unescaped "[default: ...]" is a style tag
+    and vanishes: the help then said "Folder of schema modules ." with no default."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert wanted in " ".join(result.output.split()), result.output
