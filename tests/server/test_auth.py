@@ -142,18 +142,38 @@ def test_upload_concurrency_limit_per_key_on_a_real_hub(tmp_path):
     store = KeyStore(db)
     _, key = store.create("one-at-a-time", "validate", max_uploads=1)
     store.close()
-    with hub(tmp_path) as h, socket.create_connection(("127.0.0.1", h["port"])) as s:
-        # hold one upload open: headers and half the body
-        s.sendall(b"POST /schemas/orders/validate HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                  b"text/csv\r\nAuthorization: Bearer " + key.encode() +
-                  b"\r\nContent-Length: 1000\r\n\r\norder_id")
-        deadline = time.monotonic() + 30  # generous: the machine may be loaded
-        while True:
-            r = httpx.post(f"{h['url']}/schemas/orders/validate", content=VALID,
-                           headers={**CSV, **_bearer(key)})
-            if r.status_code == 429 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+    partial = (b"POST /schemas/orders/validate HTTP/1.1\r\nHost: x\r\nContent-Type: "
+               b"text/csv\r\nAuthorization: Bearer " + key.encode() +
+               b"\r\nContent-Length: 1000\r\n\r\norder_id")
+
+    def answered(sock: socket.socket) -> bool:
+        sock.setblocking(False)
+        try:
+            return sock.recv(4096) != b""  # an answer (or a close) came back
+        except BlockingIOError:
+            return False
+        finally:
+            sock.setblocking(True)
+
+    with hub(tmp_path) as h:
+        held: list[socket.socket] = []
+        try:
+            deadline = time.monotonic() + 30  # generous: the machine may be loaded
+            while True:
+                if not held or answered(held[-1]):
+                    # hold one upload open (headers and part of the body); if a probe below
+                    # took the key's one slot first, this one got the 429: hold another
+                    held.append(socket.create_connection(("127.0.0.1", h["port"])))
+                    held[-1].sendall(partial)
+                    time.sleep(0.2)
+                r = httpx.post(f"{h['url']}/schemas/orders/validate", content=VALID,
+                               headers={**CSV, **_bearer(key)})
+                if r.status_code == 429 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        finally:
+            for sock in held:
+                sock.close()
         assert_problem(r, 429, "too_many_uploads")
         assert r.headers["retry-after"] == "1"
 
