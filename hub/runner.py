@@ -206,7 +206,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     # More than one piece is certain from the size: the first parse starts as soon as the
     # first piece is read, not after the second (~25 ms of reading and zero-filling earlier).
     many = size - start > 2 * (piece_bytes or segments.PIECE_BYTES)
-    results = _ordered(work, pieces, workers, many=many or None)
+    results = _ordered(work, pieces, workers, many=many)
     for parsed, outcome, found in results:
         if found is not None:
             seen.append(found)
@@ -239,7 +239,7 @@ class SignsOut:
 
 
 def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int, *,
-             many: bool | None = None) -> Iterator[Any]:
+             many: bool = False) -> Iterator[Any]:
     """``map(work, items)`` on ``workers`` threads, in order, at most workers + 1 in flight.
     Stops the producer (and drops pending work) when the consumer stops early. ``many``: the
     caller knows there are several items (else the first two are read to find out)."""

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEAD_LIMIT = 64 * 1024  # request line + headers
 
@@ -54,6 +55,14 @@ class _Deadlines:
     transport: Any
     flow: Any
     cycle: Any
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._begin("headers")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _begin(self, phase: Phase) -> None:
         self._phase: Phase = phase
@@ -107,80 +116,54 @@ class _Deadlines:
         self.transport.close()
 
 
-def make_protocol(deadline_s: float, min_rate: int, parser: Parser = "httptools") -> type:
-    """A uvicorn protocol class bound to these limits (uvicorn takes a class)."""
-    if parser == "h11":
-        return _h11_protocol(deadline_s, min_rate)
-    return _httptools_protocol(deadline_s, min_rate)
+class _HttpToolsDeadlines(_Deadlines, HttpToolsProtocol):
+    """httptools' callbacks say when each phase begins."""
 
-
-def _httptools_protocol(deadline_s: float, min_rate: int) -> type:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class HttpToolsDeadlines(_Deadlines, HttpToolsProtocol):
-        _deadline_s = deadline_s
-        _min_rate = min_rate
-
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+    def data_received(self, data: bytes) -> None:
+        if self._phase == "done":  # the first bytes of the next request (kept alive)
             self._begin("headers")
+        counting = self._phase == "headers"
+        if counting:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if counting and self._phase == "headers" and self._head_bytes > HEAD_LIMIT:
+            self._begin("done")
+            self._drop(_RESPONSE_431)
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._begin("body")
 
-        def data_received(self, data: bytes) -> None:
-            if self._phase == "done":  # the first bytes of the next request (kept alive)
-                self._begin("headers")
-            counting = self._phase == "headers"
-            if counting:
-                self._head_bytes += len(data)
-            super().data_received(data)
-            if counting and self._phase == "headers" and self._head_bytes > HEAD_LIMIT:
-                self._begin("done")
-                self._drop(_RESPONSE_431)
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        super().on_body(body)
 
-        def on_headers_complete(self) -> None:
-            super().on_headers_complete()
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._begin("done")
+
+
+class _H11Deadlines(_Deadlines, H11Protocol):
+    """h11 has no callbacks: its connection state is read after each chunk."""
+
+    def data_received(self, data: bytes) -> None:
+        if self._phase == "done" and self.conn.their_state is h11.IDLE:
+            self._begin("headers")  # the first bytes of the next request (kept alive)
+        if self._phase == "body":
+            self._body_bytes += len(data)
+        super().data_received(data)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        state = self.conn.their_state
+        if self._phase == "headers" and state is h11.SEND_BODY:
             self._begin("body")
-
-        def on_body(self, body: bytes) -> None:
-            self._body_bytes += len(body)
-            super().on_body(body)
-
-        def on_message_complete(self) -> None:
-            super().on_message_complete()
+        elif state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR):
             self._begin("done")
 
-    return HttpToolsDeadlines
 
-
-def _h11_protocol(deadline_s: float, min_rate: int) -> type:
-    class H11Deadlines(_Deadlines, H11Protocol):
-        _deadline_s = deadline_s
-        _min_rate = min_rate
-
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._begin("headers")
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def data_received(self, data: bytes) -> None:
-            if self._phase == "done" and self.conn.their_state is h11.IDLE:
-                self._begin("headers")  # the first bytes of the next request (kept alive)
-            if self._phase == "body":
-                self._body_bytes += len(data)
-            super().data_received(data)
-            self._refresh()
-
-        def _refresh(self) -> None:
-            state = self.conn.their_state
-            if self._phase == "headers" and state is h11.SEND_BODY:
-                self._begin("body")
-            elif state in (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR):
-                self._begin("done")
-
-    return H11Deadlines
+def make_protocol(deadline_s: float, min_rate: int, parser: Parser = "httptools") -> type:
+    """A uvicorn protocol class bound to these limits (uvicorn takes a class)."""
+    base = _H11Deadlines if parser == "h11" else _HttpToolsDeadlines
+    return type(base.__name__.lstrip("_"), (base,),
+                {"_deadline_s": deadline_s, "_min_rate": min_rate})
