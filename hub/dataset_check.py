@@ -249,6 +249,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)
+    ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
     header_end, header_lines = segments.header_span(path)
     ranged = start is not None
     first = part.start in (None, 0)
@@ -263,8 +264,8 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     def work(piece: segments.Piece
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         quoted = ranged and b'"' in piece.buf[:piece.length]
-        parsed = segments.parse(piece, header, convert) if not quoted else segments.Parsed(
-            piece, None, 0, None, streaming=True)
+        parsed = (segments.parse(piece, header, convert, ascii_convert) if not quoted
+                  else segments.Parsed(piece, None, 0, None, streaming=True))
         found = None
         if not parsed.streaming:
             batch = parsed.batch

@@ -170,8 +170,10 @@ def embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
     return total
 
 
-def csv_convert_options(header: list[str], null_tokens: tuple[str, ...] = ()) -> object:
-    """Every cell as a string (Pydantic decides what it means); empty cells and tokens null."""
+def csv_convert_options(header: list[str], null_tokens: tuple[str, ...] = (), *,
+                        check_utf8: bool = True) -> object:
+    """Every cell as a string (Pydantic decides what it means); empty cells and tokens null.
+    ``check_utf8=False`` only for bytes known to be ASCII (see ``segments.parse``)."""
     from pyarrow import csv as pacsv
 
     return pacsv.ConvertOptions(
@@ -179,6 +181,7 @@ def csv_convert_options(header: list[str], null_tokens: tuple[str, ...] = ()) ->
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
         null_values=["", *null_tokens],
+        check_utf8=check_utf8,
     )
 
 

@@ -176,6 +176,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
 
     folder = Folder(plan, cap)
     convert = csv_convert_options(header, null_tokens)
+    ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
     start, header_lines = segments.header_span(source.path)
     size = source.path.stat().st_size
     pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
@@ -188,7 +189,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         found = None
         try:
-            parsed = segments.parse(piece, header, convert)
+            parsed = segments.parse(piece, header, convert, ascii_convert)
             if signs is not None and not parsed.streaming:
                 batch = parsed.batch
                 found = scan.piece_signs(

@@ -136,6 +136,49 @@ def _physical_lines(path: Path) -> list[int]:
     return starts
 
 
+def test_parse_blocks_and_a_record_longer_than_a_block_change_nothing(tmp_path, monkeypatch):
+    """Arrow parses each piece in blocks (segments.PARSE_BLOCK); a record longer than a block
+    makes Arrow refuse the piece, which is then parsed as one block, not left to the stream."""
+    from hub import segments
+    from hub.readers import csv_convert_options, read_header
+
+    rows = _rows(2000)
+    rows[700][5] = "n" * 5000
+    path = _write(tmp_path / "blocks.csv", rows)
+    entry = entry_for("order", Order)
+    reference = _body(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
+    assert reference["error_count"] > 50
+    monkeypatch.setattr(segments, "PARSE_BLOCK", 1 << 10)
+    assert _body(validate(path, entry, max_errors=0, piece_bytes=20_000)) == reference
+
+    header = read_header(path)
+    convert = csv_convert_options(header)
+    start, _ = segments.header_span(path)
+    pieces = list(segments.plan(path, start, 20_000))
+    long_one = next(p for p in pieces if b"n" * 5000 in bytes(p.data))
+    assert segments._read(long_one.data, header, convert, 1 << 10) is None  # Arrow refuses it
+    parsed = segments.parse(long_one, header, convert)
+    assert not parsed.streaming and parsed.batch is not None
+    assert parsed.batch.num_rows == parsed.newlines
+
+
+def test_ascii_pieces_skip_utf8_validation_and_others_keep_it(tmp_path):
+    """A piece of ASCII bytes is parsed without Arrow's UTF-8 check (it cannot fail); a piece
+    with other bytes keeps it, so a cell that is not UTF-8 is still found at its row."""
+    rows = _rows(3000)
+    rows[100][5] = "caf\u00e9"
+    path = _write(tmp_path / "enc.csv", rows)
+    data = path.read_bytes()
+    cut = data.index(b"\n", len(data) * 3 // 4) + 1
+    line = data.count(b"\n", 0, cut)  # the record starting at ``cut`` is data row line - 1
+    bad = data[:cut] + data[cut:].replace(b",", b",\xff", 1)
+    path.write_bytes(bad)
+    report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=10_000)
+    found = [(d.type, d.loc[1], d.line) for d in report.detail if d.type == "invalid_encoding"]
+    assert found == [("invalid_encoding", line - 1, line + 1)]
+    assert not any(d.loc[1] == 100 and d.loc[2] == "note" for d in report.detail)
+
+
 @pytest.mark.parametrize("piece", [None, 60, 400])
 def test_line_numbers_survive_quoted_newlines_and_pieces(tmp_path, piece):
     rows = _rows(400)
