@@ -126,42 +126,18 @@ def int_kernel(spec: Spec) -> Kernel:
 
 # -- floats and decimals ----------------------------------------------------------------------
 
-# Byte classes for plain decimals: digits 0, "." 1, "-" 64, anything else 4096, summed per
-# cell (cells are at most 40 bytes, so the sum tells the counts apart).
-_CODES = np.full(257, 4096, dtype=np.uint16)
-_CODES[48:58], _CODES[46], _CODES[45] = 0, 1, 64
-MAX_NUMBER_BYTES = 40
-
-
-def _is_digit(b: np.ndarray) -> np.ndarray:
-    return (b - np.uint8(48)) < 10
+MAX_NUMBER_BYTES = 40  # longer cells go to Pydantic (the verdict is the same, only slower)
+_PLAIN_NUMBER = r"^-?[0-9]+(?:\.[0-9]+)?$"
 
 
 def _plain_numbers(arr: pa.Array) -> np.ndarray:
-    """Cells spelled ``-?[0-9]+(\\.[0-9]+)?`` (what Arrow and Python parse alike), found with
-    byte classes summed per cell: a few numpy passes instead of a regex per cell."""
-    offsets = _offsets(arr).astype(np.int64)
-    start, end = offsets[:-1], offsets[1:]
-    length = end - start
-    ok = (length >= 1) & (length <= MAX_NUMBER_BYTES)
-    if arr.null_count:
-        ok &= to_mask(pc.is_valid(arr))
+    """Cells spelled ``-?[0-9]+(\\.[0-9]+)?`` (what Arrow and Python parse alike). RE2 over
+    the cells (~50 ns each) took half the time of byte classes summed per cell with numpy
+    (48 against 94 ms per 1M prices), which allocated and gathered per byte."""
+    ok = np.diff(_offsets(arr)) <= MAX_NUMBER_BYTES
     if not ok.any():
         return ok
-    seg = value_bytes(arr)
-    codes = _CODES[seg]
-    codes = np.append(codes, np.uint16(0))  # reduceat may index one past the last byte
-    rel = start - offsets[0]
-    sums = np.add.reduceat(codes, rel, dtype=np.int32)
-    top = max(len(seg) - 1, 0)
-    first = seg[np.minimum(rel, top)]
-    second = seg[np.minimum(rel + 1, top)]
-    last = seg[np.clip(end - offsets[0] - 1, 0, top)]
-    neg = sums >= 64
-    ok &= (sums == 0) | (sums == 1) | (sums == 64) | (sums == 65)
-    ok &= np.where(neg, (first == 45) & (length >= 2) & _is_digit(second), _is_digit(first))
-    ok &= _is_digit(last)
-    return ok
+    return ok & to_mask(pc.match_substring_regex(arr, _PLAIN_NUMBER))
 
 
 def _plain_subset(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
