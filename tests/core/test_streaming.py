@@ -242,6 +242,31 @@ def test_uniqueness_far_apart_ids_and_text_keys(tmp_path):
     assert dups == expected
 
 
+def test_the_index_finds_what_a_dict_finds():
+    """Every duplicate, its first row and the grouping by key, batch after batch, whichever
+    way the index holds the keys (dense table, then sorted runs once they spread out)."""
+    from hub.uniqueness import VectorIndex
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        index, seen, offset = VectorIndex(), {}, 0
+        high = int(rng.choice([50, 1000, 10**6, 10**12]))
+        for _ in range(int(rng.integers(1, 6))):
+            n = int(rng.integers(1, 400))
+            keys = [None if rng.random() < 0.05 else int(rng.integers(-5, high))
+                    for _ in range(n)]
+            if rng.random() < 0.3:
+                keys = [offset + i + 1 for i in range(n)]
+            want: dict[int, tuple[int, list[int]]] = {}
+            for i, k in enumerate(keys):
+                if k is not None and seen.setdefault(k, offset + i) != offset + i:
+                    want.setdefault(k, (seen[k], []))[1].append(i)
+            got = index.check(pa.array(keys, pa.int64()), offset)
+            assert {keys[at]: (first, list(rows)) for at, first, rows in got} == want
+            assert [keys[at] for at, _, _ in got] == sorted(want)
+            offset += n
+
+
 def test_parquet_batches_and_dense_to_sparse_index(tmp_path, monkeypatch):
     monkeypatch.setattr(hub.readers, "PARQUET_BATCH_ROWS", 1000)
     n = 5000
