@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from hub.compile import ROW, FieldPlan, Plan
-from hub.kernels import to_mask
+from hub.kernels import filled, to_mask
 
 MISSING = {"type": "missing", "loc": (), "msg": "Field required", "input": None}
 _INT64 = (-(2**63), 2**63 - 1)
@@ -100,7 +100,7 @@ def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     """Row -> distinct index (-1 for null), and the distinct values as Python objects."""
     try:
         enc = pc.dictionary_encode(arr)
-        indices = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        indices = filled(enc.indices, -1).to_numpy(zero_copy_only=False)
         return indices.astype(np.int64, copy=False), enc.dictionary.to_pylist()
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
         # nested or exotic types: hash their Python form instead
@@ -230,7 +230,7 @@ def _via_dictionary(arr: pa.Array, kernel: Any, want_key: bool
         indices, distinct = _distinct(arr.take(pa.array(rows)) if arr.null_count else arr)
         return rows, indices, distinct, None
     dictionary = enc.dictionary
-    row_idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    row_idx = filled(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     key = None
     if kernel is not None:
         accepted = kernel(dictionary, want_key)

@@ -59,9 +59,15 @@ class Accepted:
     key: pa.Array | None = None  # int64 or string; null where not accepted
 
 
+def filled(arr: Any, value: Any) -> Any:
+    """``arr.fill_null(value)``, skipped when there is no null: each call builds a scalar and
+    runs a kernel (~0.1 ms on 64k cells), and a batch's checks made ~28 of them."""
+    return arr.fill_null(value) if arr.null_count else arr
+
+
 def to_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """An Arrow boolean (nulls as False) as a numpy bool array."""
-    return np.asarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(filled(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def value_bytes(arr: pa.Array) -> np.ndarray:
@@ -255,7 +261,7 @@ def _length_ok(arr: pa.Array, low: int | None, high: int | None) -> np.ndarray:
         sure &= size >= 4 * low
     unsure = np.flatnonzero(ok & ~sure)
     if len(unsure):
-        chars = pc.utf8_length(arr.take(pa.array(unsure))).fill_null(0).to_numpy(
+        chars = filled(pc.utf8_length(arr.take(pa.array(unsure))), 0).to_numpy(
             zero_copy_only=False)
         good = np.ones(len(unsure), dtype=bool)
         if high is not None:

@@ -178,7 +178,10 @@ def accept(arr: pa.Array, templates: list[Template]) -> np.ndarray:
     ok = np.zeros(n, dtype=bool)
     if n == 0:
         return ok
-    lengths = pc.binary_length(arr).fill_null(-1).to_numpy(zero_copy_only=False)
+    lengths = pc.binary_length(arr)
+    if lengths.null_count:
+        lengths = lengths.fill_null(-1)
+    lengths = lengths.to_numpy(zero_copy_only=False)
     by_width: dict[int, list[Template]] = {}
     for t in templates:
         by_width.setdefault(t.width, []).append(t)

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hub.kernels import Accepted, Kernel, Spec, _bounds_ok, text_kernel, to_mask
+from hub.kernels import Accepted, Kernel, Spec, _bounds_ok, filled, text_kernel, to_mask
 
 _INT64_MAX = 2**63 - 1
 
@@ -24,7 +24,7 @@ def _valid(arr: pa.Array) -> np.ndarray:
 def _ints(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
         ok = _valid(arr)
-        values = arr.fill_null(0).to_numpy(zero_copy_only=False)
+        values = filled(arr, 0).to_numpy(zero_copy_only=False)
         if values.dtype == np.uint64:
             ok &= values <= _INT64_MAX  # beyond int64: Pydantic (and a Python-int key)
             values = np.where(ok, values, 0).astype(np.int64)
@@ -38,7 +38,7 @@ def _ints(spec: Spec) -> Kernel:
 
 def _floats(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        values = pc.cast(arr, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+        values = filled(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
         return Accepted(_valid(arr) & np.isfinite(values) & _bounds_ok(values, spec))
     return run
 
