@@ -226,10 +226,11 @@ class VectorIndex:
         if pa.types.is_integer(key.type):
             kv = key.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             dense = self.dense
-            if dense is not None and offset + int(valid[-1]) < ROW_LIMIT and dense.fits(
-                    int(kv.min()), int(kv.max()), len(kv)):
-                dense.grow(int(kv.min()), int(kv.max()))
-                return dense.check(kv, valid, offset)
+            if dense is not None and offset + int(valid[-1]) < ROW_LIMIT:
+                low, high = int(kv.min()), int(kv.max())
+                if dense.fits(low, high, len(kv)):
+                    dense.grow(low, high)
+                    return dense.check(kv, valid, offset)
         else:
             kv = key.cast(pa.large_string())
         order, starts = _sorted_groups(kv)
