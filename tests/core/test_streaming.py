@@ -281,6 +281,61 @@ def test_parquet_batches_and_dense_to_sparse_index(tmp_path, monkeypatch):
     assert {(d.loc[1], d.ctx["first_row"]) for d in report.detail} == {(4000, 10), (4700, 4500)}
 
 
+def _groups_file(path: Path, n: int = 5000, group: int = 300) -> Path:
+    ids = np.arange(n, dtype=np.int64) * 7919 % 1_000_003 + 1
+    ids[4000], ids[4700] = ids[10], ids[2000]
+    codes = [f"k{i}" if i % 97 else "dup" for i in range(n)]
+    pq.write_table(pa.table({"id": ids, "code": codes}), path, row_group_size=group,
+                   compression="none", use_dictionary=False)
+    return path
+
+
+def _parquet_source(path: Path) -> hub.readers.Source:
+    return hub.readers.Source(path, path.name, "parquet", path.stat().st_size)
+
+
+def test_row_groups_decoded_by_the_workers_change_nothing(tmp_path, monkeypatch):
+    """With two workers and enough small row groups, each worker decodes its own groups
+    (runner.run_row_groups), several batches each; one worker reads the batch stream. Same
+    report, capped or not."""
+    monkeypatch.setattr(hub.readers, "PARQUET_BATCH_ROWS", 120)
+    path = _groups_file(tmp_path / "groups.parquet")
+    source = _parquet_source(path)
+    assert hub.readers.parquet_row_groups(source, 2) is not None
+    assert hub.readers.parquet_row_groups(source, 1) is None
+    entry = entry_for("wide", Wide)
+    for cap in (0, 7):
+        stream = _body(validate(path, entry, max_errors=cap, workers=1))
+        groups = _body(validate(path, entry, max_errors=cap, workers=2))
+        assert groups == stream
+        assert stream["error_count"] > 50
+
+
+def test_few_or_large_row_groups_stay_on_the_stream(tmp_path, monkeypatch):
+    few = _groups_file(tmp_path / "few.parquet", group=2000)  # 3 groups for 2 workers
+    assert hub.readers.parquet_row_groups(_parquet_source(few), 2) is None
+    many = _groups_file(tmp_path / "many.parquet")
+    monkeypatch.setattr(hub.readers, "MAX_GROUP_BYTES", 1000)
+    assert hub.readers.parquet_row_groups(_parquet_source(many), 2) is None
+
+
+def test_a_damaged_row_group_is_a_clear_error_from_a_worker(tmp_path):
+    """The footer is intact; one group's page header is not. The worker that decodes it
+    raises, and the run stops with one line naming the file, as the stream would."""
+    from hub.errors import UnreadableInput
+
+    path = _groups_file(tmp_path / "damaged.parquet")
+    offset = pq.read_metadata(path).row_group(6).column(1).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[offset:offset + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    for workers in (1, 2):
+        with pytest.raises(UnreadableInput) as caught:
+            validate(path, entry_for("wide", Wide), workers=workers)
+        assert caught.value.kind == "corrupt_parquet"
+        assert str(caught.value).startswith("damaged.parquet: ") and "\n" not in str(caught.value)
+
+
 def test_a_piece_buffer_the_address_space_cannot_hold_is_a_memory_error(tmp_path):
     """Under a worker's RLIMIT_AS an anonymous map fails with OSError; the hub's worker turns
     only MemoryError into its "memory" answer, so the buffer must fail the way a bytearray
