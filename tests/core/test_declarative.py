@@ -189,8 +189,8 @@ def test_trap_values_give_identical_verdicts(traps, tmp_path):
 def test_random_trap_rows_give_identical_verdicts(traps, tmp_path, data):
     entry, twin = traps
     nrows = data.draw(st.integers(1, 8))
-    rows = [{k: data.draw(st.sampled_from(v) | st.text(max_size=4).filter(
-        lambda s: "\r" not in s and "\x00" not in s)) for k, v in TRAP_VALUES.items()}
+    rows = [{k: data.draw(st.sampled_from(v) | st.text(st.characters(codec="utf-8"), max_size=4)
+             .filter(lambda s: "\r" not in s and "\x00" not in s)) for k, v in TRAP_VALUES.items()}
         for _ in range(nrows)]
     path = tmp_path / f"r{data.draw(st.integers(0, 10**9))}.csv"
     _write(path, rows)
