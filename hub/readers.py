@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -289,15 +290,10 @@ MIN_GROUPS_PER_WORKER = 2
 MAX_GROUP_BYTES = 64 << 20
 
 
-def parquet_row_groups(source: Source, workers: int) -> RowGroups | None:
-    """The file's row groups, if the workers had better decode them themselves (see
-    ``runner.run_row_groups``); None when the batch stream suits it better."""
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.read_metadata(source.path)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError):
-        return None  # iter_parquet says what is wrong
+def parquet_row_groups(source: Source, meta: Any, workers: int) -> RowGroups | None:
+    """The file's row groups (``meta``: its footer, read once by the caller), if the workers
+    had better decode them themselves (see ``runner.run_row_groups``); None when the batch
+    stream suits it better."""
     n = meta.num_row_groups
     if workers < 2 or n < MIN_GROUPS_PER_WORKER * workers:
         return None

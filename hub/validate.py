@@ -170,7 +170,8 @@ def _run_parquet(plan: Plan, src: Source, cap: int | None, on_rows: Callable[[in
         header, batches = iter_parquet(src)
         import pyarrow.parquet as pq
 
-        arrow_schema = pq.read_schema(src.path)
+        meta = pq.read_metadata(src.path)
+        arrow_schema = meta.schema.to_arrow_schema()
     except UnreadableInput as exc:
         raise UnreadableInput(str(exc), kind="corrupt_parquet") from None
     except Exception as exc:  # pyarrow raises several types for a damaged footer
@@ -181,7 +182,7 @@ def _run_parquet(plan: Plan, src: Source, cap: int | None, on_rows: Callable[[in
     total = _start(plan, cmap, cap, nested)
     room = total.room if cap else None
     try:
-        groups = parquet_row_groups(src, workers)
+        groups = parquet_row_groups(src, meta, workers)
         if groups is not None:
             body = run_row_groups(plan, cmap, groups, room, on_rows, workers)
         else:

@@ -290,8 +290,9 @@ def _groups_file(path: Path, n: int = 5000, group: int = 300) -> Path:
     return path
 
 
-def _parquet_source(path: Path) -> hub.readers.Source:
-    return hub.readers.Source(path, path.name, "parquet", path.stat().st_size)
+def _row_groups(path: Path, workers: int) -> hub.readers.RowGroups | None:
+    source = hub.readers.Source(path, path.name, "parquet", path.stat().st_size)
+    return hub.readers.parquet_row_groups(source, pq.read_metadata(path), workers)
 
 
 def test_row_groups_decoded_by_the_workers_change_nothing(tmp_path, monkeypatch):
@@ -300,9 +301,8 @@ def test_row_groups_decoded_by_the_workers_change_nothing(tmp_path, monkeypatch)
     report, capped or not."""
     monkeypatch.setattr(hub.readers, "PARQUET_BATCH_ROWS", 120)
     path = _groups_file(tmp_path / "groups.parquet")
-    source = _parquet_source(path)
-    assert hub.readers.parquet_row_groups(source, 2) is not None
-    assert hub.readers.parquet_row_groups(source, 1) is None
+    assert _row_groups(path, 2) is not None
+    assert _row_groups(path, 1) is None
     entry = entry_for("wide", Wide)
     for cap in (0, 7):
         stream = _body(validate(path, entry, max_errors=cap, workers=1))
@@ -313,10 +313,10 @@ def test_row_groups_decoded_by_the_workers_change_nothing(tmp_path, monkeypatch)
 
 def test_few_or_large_row_groups_stay_on_the_stream(tmp_path, monkeypatch):
     few = _groups_file(tmp_path / "few.parquet", group=2000)  # 3 groups for 2 workers
-    assert hub.readers.parquet_row_groups(_parquet_source(few), 2) is None
+    assert _row_groups(few, 2) is None
     many = _groups_file(tmp_path / "many.parquet")
     monkeypatch.setattr(hub.readers, "MAX_GROUP_BYTES", 1000)
-    assert hub.readers.parquet_row_groups(_parquet_source(many), 2) is None
+    assert _row_groups(many, 2) is None
 
 
 def test_a_damaged_row_group_is_a_clear_error_from_a_worker(tmp_path):
