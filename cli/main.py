@@ -6,6 +6,11 @@ import contextlib
 import os
 import sys
 
+if sys.argv[1:2] == ["validate"]:  # before Typer: the file can be read while it imports
+    from cli.early import begin
+
+    begin(sys.argv[2:])
+
 import typer
 
 from cli import keys_cmd, report_cmd, schema_cmd, serve_cmd, validate_cmd

@@ -111,14 +111,12 @@ CellLimitOpt = Annotated[int, typer.Option(
 
 def _start_early_work(path: Path) -> None:
     """Use the second core while the engine is imported (~0.3-0.5 s on one core): hash the
-    file (hub.prehash; the core uses the digest only if the file is unchanged).
+    file (hub.prehash; the core uses the digest only if the file is unchanged), unless
+    ``cli.early`` already has a thread reading, hashing and parsing it (hub.parseahead)."""
+    from hub import parseahead, prehash
 
-    Parsing the first pieces in that window too was tried and measured slower (1.8 s -> 2.05 s
-    median on the 1M-row bench file): pyarrow's own import fills most of the window, and the
-    run had to wait for the piece in hand."""
-    from hub import prehash
-
-    prehash.start(path)
+    if not parseahead.running(path):
+        prehash.start(path)
 
 
 def read_options(delimiter: str | None, encoding: str | None, no_header: bool,

@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,14 +65,22 @@ class _Hasher:
     has read anyway; whatever was not fed is read on a background thread (hashlib releases
     the GIL on large buffers)."""
 
-    def __init__(self, path: Path, size: int) -> None:
+    def __init__(self, path: Path, size: int,
+                 resume: Callable[[], tuple[Any, int]] | None = None) -> None:
         self._path, self._size = path, size
         self._hash = hashlib.sha256()
         self._fed = 0
         self._digest: str | None = None
         self._thread: threading.Thread | None = None
+        self._resume = resume  # the hash of the file's first bytes, and how many, when asked
+
+    def _resumed(self) -> None:
+        if self._resume is not None:
+            self._hash, self._fed = self._resume()
+            self._resume = None
 
     def feed(self, offset: int, data: memoryview | bytes) -> None:
+        self._resumed()
         if self._thread is None and offset == self._fed:
             self._hash.update(data)
             self._fed += len(data)
@@ -81,6 +89,7 @@ class _Hasher:
 
     def start(self) -> None:
         if self._thread is None:
+            self._resumed()
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
 
@@ -95,6 +104,7 @@ class _Hasher:
             self._digest = None
 
     def result(self) -> str | None:
+        self._resumed()
         if self._thread is None and self._fed == self._size:
             return self._hash.hexdigest()
         self.start()

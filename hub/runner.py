@@ -21,6 +21,7 @@ import pyarrow as pa
 from hub.checks import ERROR, WARNING, SchemaChecks
 from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
+from hub.parseahead import Ahead, AheadPiece
 from hub.partial import FIRST_ROWS, Partial
 from hub.readers import Batch, RowGroups, Source, iter_csv
 from hub.report import ErrorItem
@@ -188,13 +189,15 @@ def _fold_batches(folder: Folder, plan: Plan, cmap: ColumnMap, batches: Iterable
 def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
             workers: int = WORKERS, piece_bytes: int | None = None,
-            signs: SignsOut | None = None) -> Partial:
+            signs: SignsOut | None = None, ahead: Ahead | None = None) -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
     piece whose records span lines on, the streaming reader takes over (see hub.segments).
 
     With ``signs``, each piece is also scanned for the signs that the careful reader must read
     the file (hub.scan) while its bytes are in cache; ``signs.signs`` stays None when the
-    pieces did not cover the whole file (the streaming reader took over)."""
+    pieces did not cover the whole file (the streaming reader took over). ``ahead``: the first
+    pieces, read, hashed and parsed while the CLI was importing (hub.parseahead); used only if
+    they are what this run would have made of the file, else dropped."""
     from hub import scan, segments
     from hub.readers import csv_convert_options
 
@@ -203,14 +206,32 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
     start, header_lines = segments.header_span(source.path)
     size = source.path.stat().st_size
-    pieces = segments.plan(source.path, start, piece_bytes or segments.PIECE_BYTES,
-                           on_read=source.feed_hash)
+    piece_bytes = piece_bytes or segments.PIECE_BYTES
+    pieces: Iterable[segments.Piece | AheadPiece]
+    if ahead is not None and ahead.matches(header, null_tokens, piece_bytes,
+                                           signs.line_limit if signs else None):
+        early, rest = ahead.claim()
+        pieces = chain(_drained(early), segments.plan(source.path, rest, piece_bytes,
+                                            on_read=source.feed_hash, head=False,
+                                            pool=ahead.pool))
+    else:
+        if ahead is not None:
+            ahead.discard()
+        pieces = segments.plan(source.path, start, piece_bytes, on_read=source.feed_hash)
     seen: list[scan.PieceSigns] = []
     if signs is not None:
         seen.append(scan.header_signs(source.path, start, signs.line_limit))
 
-    def work(piece: segments.Piece
+    def work(piece: segments.Piece | AheadPiece
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
+        if isinstance(piece, AheadPiece):  # parsed (or being parsed) by the parse-ahead
+            parsed, found = piece.future.result()
+            if signs is None:
+                found = None
+            if parsed.streaming or parsed.batch is None:
+                return parsed, None, found
+            return parsed, check_batch(plan, cmap, parsed.batch, folder.want,
+                                       trusted_text=True), found
         found = None
         try:
             parsed = segments.parse(piece, header, convert, ascii_convert)
@@ -230,7 +251,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     offset, line = 0, header_lines + 1
     # More than one piece is certain from the size: the first parse starts as soon as the
     # first piece is read, not after the second (~25 ms of reading and zero-filling earlier).
-    many = size - start > 2 * (piece_bytes or segments.PIECE_BYTES)
+    many = size - start > 2 * piece_bytes
     results = _ordered(work, pieces, workers, many=many)
     for parsed, outcome, found in results:
         if found is not None:
@@ -253,6 +274,13 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     if signs is not None and seen:
         signs.signs = scan.joined(seen)
     return folder.total
+
+
+def _drained(items: list[Any]) -> Iterator[Any]:
+    """The items in order, each let go of once handed out (a parsed piece is ~20 MB)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 class SignsOut:

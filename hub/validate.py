@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from hub import prehash
+from hub import parseahead, prehash
 from hub.careful import Dialect, read_careful
 from hub.carefulrun import issue_item, run_careful
 from hub.compile import Plan, compile_plan
@@ -14,6 +14,7 @@ from hub.engine import ColumnMap, map_columns
 from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
 from hub.lean import collector_paused, keep_pandas_out
+from hub.parseahead import Ahead
 from hub.partial import Partial
 from hub.readers import Source, _Hasher, iter_parquet, parquet_row_groups, read_header
 from hub.registry import SchemaEntry
@@ -106,15 +107,26 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
     else:
         path = Path(source)
         label = name or path.name
-    size = _stat(path)
-    prepared = prepare(path, label, opts, temp_dir=temp_dir)
+    ahead = parseahead.take(path)  # started by the CLI while it was still importing
+    try:
+        size = _stat(path)
+        prepared = prepare(path, label, opts, temp_dir=temp_dir)
+    except BaseException:
+        if ahead is not None:
+            ahead.discard()
+        raise
     try:
         # The hash is of the file as given. When it is parsed as is, the readers feed the
         # hasher the bytes they read anyway; an inflated or transcoded file is hashed by the
         # scan of the original instead.
         same = prepared.path == path
         early = prehash.take(path)  # started by the CLI while it was still importing
-        hasher = _Hasher(path, size) if same and early is None else None
+        if ahead is not None and not (same and prepared.fmt == "csv"):
+            ahead.discard()
+            ahead = None
+        hasher = None
+        if same and early is None:
+            hasher = _Hasher(path, size, resume=ahead.hash_state if ahead else None)
         original = early or (None if same else Scanner(path, line_limit=opts.cell_limit,
                                                         signs=False))
         src = Source(path=prepared.path, name=label, format=prepared.fmt, bytes=size,
@@ -127,7 +139,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             total = _run_parquet(plan, src, cap, on_rows, workers)
         else:
             total = _run_csv(plan, src, prepared, tokens, cap, on_rows, workers, piece_bytes,
-                             opts)
+                             opts, ahead)
         for item in plan.stamp(_row_count_items(total.rows, plan.rules.min_rows,
                                                 plan.rules.max_rows)):
             total.count_dataset_error(item, None)
@@ -142,6 +154,8 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
             detail=total.detail,
         )
     finally:
+        if ahead is not None:
+            ahead.discard()  # used or not, the pieces are not needed any more
         prepared.cleanup()
 
 
@@ -219,7 +233,8 @@ def _fast_ok(dialect: Dialect) -> bool:
 
 def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
              cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
-             piece_bytes: int | None, opts: ReadOptions) -> Partial:
+             piece_bytes: int | None, opts: ReadOptions, ahead: Ahead | None = None
+             ) -> Partial:
     if _fast_ok(prepared.dialect):
         signs = SignsOut(opts.cell_limit)
         try:
@@ -229,7 +244,7 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
-                           on_rows, workers, piece_bytes, signs)
+                           on_rows, workers, piece_bytes, signs, ahead)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:

@@ -77,19 +77,19 @@ def test_pieces_and_workers_change_nothing(big):
 
 def test_mapped_piece_buffers_read_what_small_ones_read(tmp_path):
     """Pieces of 1 MB or more are read into anonymous maps, smaller ones into bytearrays
-    (hub.segments); the report cannot tell."""
-    from hub import segments
+    (hub.pieces); the report cannot tell."""
+    from hub import pieces as cutting
 
     path = _write(tmp_path / "orders.csv", _rows(70_000))
-    assert path.stat().st_size > 2 * segments._MAPPED
+    assert path.stat().st_size > 2 * cutting._MAPPED
     entry = entry_for("order", Order)
     reference = _body(validate(path, entry, max_errors=50, workers=1, piece_bytes=500_000))
     assert reference["error_count"] > 1000
     for workers in (1, 2):
         got = _body(validate(path, entry, max_errors=50, workers=workers,
-                             piece_bytes=segments._MAPPED))
+                             piece_bytes=cutting._MAPPED))
         assert got == reference, workers
-    pieces = list(segments.plan(path, 0, segments._MAPPED))
+    pieces = list(cutting.plan(path, 0, cutting._MAPPED))
     assert len(pieces) >= 2 and all(not isinstance(p.buf, bytearray) for p in pieces)
 
 
@@ -345,10 +345,10 @@ def test_a_piece_buffer_the_address_space_cannot_hold_is_a_memory_error(tmp_path
 
     code = (
         "import resource\n"
-        "from hub import segments\n"
+        "from hub import pieces\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, resource.RLIM_INFINITY))\n"
         "try:\n"
-        "    segments._fresh(2 << 30)\n"
+        "    pieces._fresh(2 << 30)\n"
         "except MemoryError:\n"
         "    print('MemoryError')\n"
     )
