@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.pieces import PIECE_BYTES, Buffers, Piece, header_span, plan
+from hub.prehash import file_identity
 
 MAX_PIECES = 6  # what one core parses in the window; each holds ~20 MB parsed until folded
 # While the thread runs, the importing thread holds the GIL: each time the thread comes back
@@ -42,14 +43,6 @@ MAX_PIECES = 6  # what one core parses in the window; each holds ~20 MB parsed u
 SWITCH_INTERVAL = 0.0005
 _jobs: dict[str, Ahead] = {}
 _lock = threading.Lock()
-
-
-def _identity(path: Path) -> tuple[int, int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 @dataclass
@@ -172,7 +165,7 @@ class Ahead:
         return (seen == header and self.null_tokens == null_tokens
                 and self.piece_bytes == piece_bytes
                 and (line_limit is None or line_limit == self.line_limit)
-                and _identity(self.path) == self.identity)
+                and file_identity(self.path) == self.identity)
 
     def claim(self) -> tuple[list[AheadPiece | Piece], int]:
         """Stop; the pieces in file order (parsed or being parsed: ``AheadPiece``; not begun:
@@ -217,7 +210,7 @@ def start(path: Path, *, null_tokens: tuple[str, ...] = (), line_limit: int | No
     UTF-8 with a header (``line_limit``: the cell limit, None for the default). Returns once
     numpy, pyarrow and the parser are imported, on the caller's thread, while the thread
     reads: two threads importing would only take turns."""
-    identity = _identity(path)
+    identity = file_identity(path)
     if identity is None or not path.is_file():
         return None
     with _lock:
@@ -249,7 +242,7 @@ def take(path: Path) -> Ahead | None:
     caller's from now on (to use, or to ``discard``)."""
     with _lock:
         job = _jobs.pop(str(path.resolve()), None) if _jobs else None
-    if job is not None and _identity(path) != job.identity:
+    if job is not None and file_identity(path) != job.identity:
         job.discard()
         return None
     return job

@@ -21,7 +21,9 @@ _jobs: dict[str, _Job] = {}
 _lock = threading.Lock()
 
 
-def _identity(path: Path) -> tuple[int, int, int, int] | None:
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """(device, inode, size, modification time): an early start's work is used only if the
+    file still has the same (hub.parseahead too)."""
     try:
         st = path.stat()
     except OSError:
@@ -53,7 +55,7 @@ class _Job:
 
 def start(path: Path) -> None:
     """Begin hashing ``path`` if it is a regular file of at most ``LIMIT`` bytes."""
-    identity = _identity(path)
+    identity = file_identity(path)
     if identity is None or not path.is_file() or identity[2] > LIMIT:
         return
     with _lock:
@@ -67,7 +69,7 @@ def take(path: Path) -> _Job | None:
     and modification time); None otherwise, and the caller hashes as usual."""
     with _lock:
         job = _jobs.pop(str(path.resolve()), None) if _jobs else None
-    if job is None or _identity(path) != job.identity:
+    if job is None or file_identity(path) != job.identity:
         return None
     return job
 

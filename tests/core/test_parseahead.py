@@ -12,6 +12,7 @@ import pytest
 from hub import parseahead
 from hub.parseahead import Ahead, AheadPiece
 from hub.pieces import Piece
+from hub.prehash import file_identity
 from hub.registry import entry_for
 from hub.validate import validate
 from tests.core.test_streaming import Order, _body, _rows, _write
@@ -64,7 +65,7 @@ def test_pieces_parsed_ahead_change_nothing(data, reference, max_pieces):
 def test_pieces_read_but_not_parsed_go_to_the_workers(data, reference):
     """Claimed before it may parse (the caller still importing): the pieces read are handed
     over raw, and the run parses them itself."""
-    job = Ahead(data, parseahead._identity(data), null_tokens=(), line_limit=1 << 20,
+    job = Ahead(data, file_identity(data), null_tokens=(), line_limit=1 << 20,
                 piece_bytes=PIECE, max_pieces=5)
     job._read_done.wait()
     job.header = ["id", "shop", "ref", "email", "qty", "note"]  # as the parse stage sets it
