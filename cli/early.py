@@ -27,7 +27,7 @@ FLAGS = frozenset({"--github", "--no-github", "--quiet", "-q", "--no-header", "-
 # machine, or not by this process: no guess then.
 _OTHER_READ = frozenset({"--server", "--dask", "--dataset", "--delimiter", "-d", "--encoding",
                          "--no-header", "--input-format"})
-MIN_BYTES = 1 << 20  # below one parse block, the thread would cost more than it saves
+MIN_BYTES = 1 << 20  # a smaller file is one small piece: no thread for it (not measured)
 
 
 def guess(args: list[str]) -> tuple[Path, tuple[str, ...], int | None] | None:
