@@ -61,7 +61,7 @@ def _fresh(size: int) -> Buffer:
 class Buffers:
     """Piece buffers, reused: a fresh 16 MB buffer costs its page faults and zeroing. At most
     ``keep`` wait for reuse (a run has at most workers + 2 pieces out at once; the parse-ahead
-    hands on up to six, and the extra ones are let go as they come back)."""
+    hands on a few more, and the extra ones are let go as they come back)."""
 
     def __init__(self, size: int, keep: int = 4) -> None:
         self.size = size
