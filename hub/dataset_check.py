@@ -244,8 +244,6 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
     header = read_header(path)
-    if header and header[0].startswith("\ufeff"):  # a UTF-8 byte-order mark, as hub.validate
-        header[0] = header[0][1:]
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)
@@ -264,15 +262,10 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     def work(piece: segments.Piece
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         quoted = ranged and b'"' in piece.buf[:piece.length]
-        parsed = (segments.parse(piece, header, convert, ascii_convert) if not quoted
-                  else segments.Parsed(piece, None, 0, None, streaming=True))
-        found = None
-        if not parsed.streaming:
-            batch = parsed.batch
-            found = scan.piece_signs(
-                piece.buf, piece.length, limit=line_limit,
-                one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
-                at_end=piece.start + piece.length >= size)
+        parsed, found = (segments.parse_scanned(piece, header, convert, ascii_convert,
+                                                line_limit=line_limit, size=size)
+                         if not quoted else
+                         (segments.Parsed(piece, None, 0, None, streaming=True), None))
         piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
         if parsed.streaming or parsed.batch is None:
             return parsed, None, found

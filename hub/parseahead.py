@@ -112,12 +112,10 @@ class Ahead:
 
     def _parse(self) -> None:
         """Stage two: parse the pieces read, in order, until the run claims the rest."""
-        from hub import scan, segments
+        from hub import segments
         from hub.readers import csv_convert_options, read_header
 
         header = read_header(self.path)
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
         if not header:
             return
         size = self.path.stat().st_size
@@ -133,15 +131,8 @@ class Ahead:
                 item.started = True
             piece = item.piece
             try:
-                parsed = segments.parse(piece, header, convert, ascii_convert)
-                found = None
-                if not parsed.streaming and self.line_limit is not None:
-                    batch = parsed.batch
-                    found = scan.piece_signs(
-                        piece.buf, piece.length, limit=self.line_limit,
-                        one_record_per_line=(batch is not None
-                                             and batch.num_rows == parsed.newlines),
-                        at_end=piece.start + piece.length >= size)
+                parsed, found = segments.parse_scanned(piece, header, convert, ascii_convert,
+                                                       line_limit=self.line_limit, size=size)
             except BaseException as exc:
                 item.future.set_exception(exc)
                 return

@@ -154,7 +154,8 @@ def open_source(path: Path | str, *, name: str | None = None, fmt: str | None = 
 
 
 def read_header(path: Path) -> list[str]:
-    """The first CSV record, decoded as UTF-8 (BOM removed)."""
+    """The first CSV record, decoded as UTF-8 (BOM removed, and a second one after it too:
+    every reader of a header strips it, so that the fast and careful paths agree)."""
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as fh:
             first = next(csv.reader(fh), None)
@@ -164,7 +165,10 @@ def read_header(path: Path) -> list[str]:
         raise UnreadableInput(f"{path.name}: line 1: {exc}") from None
     except OSError as exc:
         raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
-    return list(first) if first else []
+    header = list(first) if first else []
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    return header
 
 
 def embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:

@@ -228,21 +228,13 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             parsed, found = piece.future.result()
             if signs is None:
                 found = None
-            if parsed.streaming or parsed.batch is None:
-                return parsed, None, found
-            return parsed, check_batch(plan, cmap, parsed.batch, folder.want,
-                                       trusted_text=True), found
-        found = None
-        try:
-            parsed = segments.parse(piece, header, convert, ascii_convert)
-            if signs is not None and not parsed.streaming:
-                batch = parsed.batch
-                found = scan.piece_signs(
-                    piece.buf, piece.length, limit=signs.line_limit,
-                    one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
-                    at_end=piece.start + piece.length >= size)
-        finally:
-            piece.release()  # the bytes are parsed: the buffer serves the next piece
+        else:
+            try:
+                parsed, found = segments.parse_scanned(
+                    piece, header, convert, ascii_convert,
+                    line_limit=signs.line_limit if signs else None, size=size)
+            finally:
+                piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
             return parsed, None, found
         checked = check_batch(plan, cmap, parsed.batch, folder.want, trusted_text=True)

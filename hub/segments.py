@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 
 from hub.pieces import PIECE_BYTES, Buffers, Piece, header_span, plan
-from hub.scan import count_byte
+from hub.scan import PieceSigns, count_byte, piece_signs
 
 __all__ = ["PARSE_BLOCK", "PIECE_BYTES", "Buffers", "Parsed", "Piece", "header_span", "parse",
-           "plan"]
+           "parse_scanned", "plan"]
 
 # Arrow parses a piece in blocks of this size. A piece is the unit of reading and checking
 # (per-piece overhead is ~16 ms of small kernel calls), a block the unit of parsing: with
@@ -64,6 +64,21 @@ def parse(piece: Piece, header: list[str], convert: object,
     if piece.buf.find(b'"', 0, piece.length) >= 0 or rows > newlines:
         return Parsed(piece, None, newlines, None, streaming=True)
     return Parsed(piece, batch, newlines, _record_lines(bytes(data), rows))
+
+
+def parse_scanned(piece: Piece, header: list[str], convert: object, ascii_convert: object | None,
+                  *, line_limit: int | None, size: int) -> tuple[Parsed, PieceSigns | None]:
+    """``parse``, then, when ``line_limit`` is given and the piece was trusted, the signs of a
+    broken file on its bytes while they are in cache (hub.scan). ``size``: the file's, so the
+    last piece knows it ends the file. The caller releases the piece."""
+    parsed = parse(piece, header, convert, ascii_convert)
+    if line_limit is None or parsed.streaming:
+        return parsed, None
+    batch = parsed.batch
+    return parsed, piece_signs(
+        piece.buf, piece.length, limit=line_limit,
+        one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
+        at_end=piece.start + piece.length >= size)
 
 
 def _read(data: memoryview, header: list[str], convert: object, block: int) -> pa.Table | None:

@@ -239,8 +239,6 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
         signs = SignsOut(opts.cell_limit)
         try:
             header = read_header(src.path)
-            if header and header[0].startswith("\ufeff"):
-                header[0] = header[0][1:]
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
