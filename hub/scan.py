@@ -8,8 +8,9 @@ careful reader.
 Two ways to see them, with the same verdict:
 
 - ``piece_signs``: on each piece the fast path has in hand anyway (in cache, on the worker that
-  parses it), mostly with ``find`` (memchr) and one numpy count. What the parse proved is not
-  re-checked: a piece parsed into one record per line holds no blank line.
+  parses it), mostly with ``find`` (memchr); the quotes were counted by the piece's ``census``
+  before the parse. What the parse proved is not re-checked: a piece parsed into one record
+  per line holds no blank line.
 - ``Scanner``: a pass of its own over a file, on a background thread, for what no piece covers
   (the header, or the rest of a file once the streaming reader took over) and for the hash of
   a file that is not parsed as it is (inflated, transcoded).
@@ -148,6 +149,34 @@ def count_byte(data: memoryview, byte: int) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class Census:
+    """What the parse of a piece needs from its raw bytes before Arrow sees them."""
+
+    newlines: int
+    quotes: int
+    ascii: bool
+
+
+def census(data: memoryview) -> Census:
+    """Line breaks, double quotes, and whether every byte is ASCII, in one pass of 1 MB slices:
+    each slice is compared twice and maxed while it is in L2. Three passes over a 16 MB piece
+    (two ``count_byte`` and a numpy max) took 7.3-9.0 ms here, one 4.3-6.4 ms (warm, median
+    of 21)."""
+    view = np.frombuffer(data, dtype=np.uint8)
+    scratch = np.empty(min(len(view), _SLICE), dtype=bool)
+    newlines = quotes = top = 0
+    for i in range(0, len(view), _SLICE):
+        part = view[i:i + _SLICE]
+        hits = scratch[:len(part)]
+        np.equal(part, 10, out=hits)
+        newlines += int(np.count_nonzero(hits))
+        np.equal(part, 34, out=hits)
+        quotes += int(np.count_nonzero(hits))
+        top = max(top, int(part.max()))
+    return Census(newlines, quotes, top < 0x80)
+
+
 @dataclass
 class PieceSigns:
     """Signs gathered piece by piece; ``quotes`` is summed, the parity judged at the end."""
@@ -161,9 +190,10 @@ class PieceSigns:
 
 
 def piece_signs(buf: bytearray | mmap.mmap, length: int, *, limit: int, one_record_per_line: bool,
-                at_end: bool) -> PieceSigns:
+                at_end: bool, quotes: int | None = None) -> PieceSigns:
     """Signs of a piece: whole lines, starting right after a line break. ``at_end``: the
-    piece ends the file (a final ``\\r`` is then no lone CR, as in ``StreamScan``)."""
+    piece ends the file (a final ``\\r`` is then no lone CR, as in ``StreamScan``).
+    ``quotes``: the piece's double quotes, when its ``census`` counted them already."""
     signs = Signs()
     data = memoryview(buf)[:length]
     signs.nul = buf.find(b"\x00", 0, length) >= 0
@@ -178,7 +208,8 @@ def piece_signs(buf: bytearray | mmap.mmap, length: int, *, limit: int, one_reco
         signs.lone_cr = bool((view[inside] != 10).any()) or (
             not at_end and len(inside) < len(after))
     signs.long_line = long_line(buf, 0, length, limit)
-    quotes = count_byte(data, ord('"')) if buf.find(b'"', 0, length) >= 0 else 0
+    if quotes is None:
+        quotes = count_byte(data, ord('"')) if buf.find(b'"', 0, length) >= 0 else 0
     return PieceSigns(signs, quotes)
 
 

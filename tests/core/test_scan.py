@@ -4,10 +4,12 @@ drift line numbers or swallow rows without the careful reader taking over."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.scan import PieceSigns, Signs, StreamScan, joined, piece_signs
+import hub.scan
+from hub.scan import Census, PieceSigns, Signs, StreamScan, census, joined, piece_signs
 
 ALPHABET = [b"a", b",", b'"', b"\n", b"\r", b"\r\n", b"\x00", b"bb"]
 
@@ -86,3 +88,21 @@ def test_a_piece_parsed_one_record_per_line_is_not_rescanned_for_blank_lines():
     unproved = piece_signs(bytearray(body), len(body), limit=10, one_record_per_line=False,
                            at_end=True)
     assert not proved.signs.blank_lines and unproved.signs.blank_lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*ALPHABET, "é".encode(), b"\xff"]), max_size=80),
+       st.integers(1, 9))
+def test_the_census_counts_what_it_says_across_slices(parts, slice_bytes):
+    """One pass over slices (of a few bytes here, 1 MB in a run) counts every line break and
+    quote and sees any byte past ASCII, wherever the slices cut; and its quote count is the
+    one ``piece_signs`` takes instead of counting again."""
+    data = b"".join(parts)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(hub.scan, "_SLICE", slice_bytes)
+        found = census(memoryview(data))
+    assert found == Census(data.count(b"\n"), data.count(b'"'), data.isascii())
+    buf = bytearray(data) + bytearray(b"zz")
+    assert piece_signs(buf, len(data), limit=5, one_record_per_line=False, at_end=True,
+                       quotes=found.quotes) == piece_signs(
+        buf, len(data), limit=5, one_record_per_line=False, at_end=True)
