@@ -80,6 +80,16 @@ class Buffers:
         if len(buf) == self.size and self.free.qsize() < self.keep:
             self.free.put(buf)
 
+    def close(self) -> None:
+        """Let the waiting buffers go, and any given back from now on: no piece will be read
+        into them (the file is done, or the streaming reader took the rest over)."""
+        self.keep = 0
+        while True:
+            try:
+                self.free.get_nowait()
+            except queue.Empty:
+                return
+
 
 def header_span(path: Path, limit: int = 1 << 20) -> tuple[int, int]:
     """(bytes, physical lines) of the header record, quotes respected."""
@@ -103,12 +113,14 @@ def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
     """Pieces from byte ``start`` to the end of the file, each cut after a line break.
     ``on_read(offset, bytes)`` sees the bytes before ``start`` (unless ``head`` is false: a
     run going on from the pieces read ahead) and then every piece, in file order. ``pool``:
-    buffers to reuse (the parse-ahead's, handed on)."""
+    buffers to reuse (the parse-ahead's, handed on; its owner closes it). A pool made here is
+    closed when the generator ends or is closed."""
+    own: Buffers | None = None
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
         piece_bytes = max(min(piece_bytes, size - start), 1)  # a small file: a small buffer
-        pool = pool or Buffers(piece_bytes)
+        pool = pool or (own := Buffers(piece_bytes))
         if on_read is not None and start and head:
             on_read(0, memoryview(os.pread(fd, start, 0)))
         pos, index = start, 0
@@ -135,3 +147,5 @@ def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
             index += 1
     finally:
         os.close(fd)
+        if own is not None:
+            own.close()

@@ -211,13 +211,14 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     if ahead is not None and ahead.matches(header, null_tokens, piece_bytes,
                                            signs.line_limit if signs else None):
         early, rest = ahead.claim()
-        pieces = chain(_drained(early), segments.plan(source.path, rest, piece_bytes,
-                                            on_read=source.feed_hash, head=False,
-                                            pool=ahead.pool))
+        planned = segments.plan(source.path, rest, piece_bytes, on_read=source.feed_hash,
+                                head=False, pool=ahead.pool)
+        pieces = chain(_drained(early), planned)
     else:
         if ahead is not None:
             ahead.discard()
-        pieces = segments.plan(source.path, start, piece_bytes, on_read=source.feed_hash)
+        planned = segments.plan(source.path, start, piece_bytes, on_read=source.feed_hash)
+        pieces = planned
     seen: list[scan.PieceSigns] = []
     if signs is not None:
         seen.append(scan.header_signs(source.path, start, signs.line_limit))
@@ -251,6 +252,11 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
         if parsed.streaming:
             seen.clear()  # the pieces no longer cover the file
             results.close()  # drop the pieces in flight: the stream re-reads them
+            # ... and the buffers and pieces read ahead (up to ~100 MB at the start)
+            planned.close()
+            if ahead is not None:
+                ahead.pool.close()
+            del pieces
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=offset, first_line=line)

@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 import hub.readers
@@ -355,3 +357,73 @@ def test_a_piece_buffer_the_address_space_cannot_hold_is_a_memory_error(tmp_path
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.stdout.strip() == "MemoryError", done.stderr[-500:]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.none() | st.text(alphabet="a\n\r,\"é", max_size=6), max_size=30),
+       st.integers(0, 5), st.booleans())
+def test_line_breaks_per_cell_are_counted_from_the_values_bytes(values, cut, large):
+    """The streaming reader's line numbers add each row's hidden line breaks: counted from
+    the values' bytes and the offsets, they equal a count value by value, also on a slice
+    (offsets not starting at 0) and with nulls."""
+    arr = pa.array(values, type=pa.large_string() if large else pa.string())[cut:]
+    batch = pa.RecordBatch.from_arrays([arr, arr.slice(0)], names=["a", "b"])
+    want = [2 * (v.count("\n") if v is not None else 0) for v in values[cut:]]
+    got = hub.readers.embedded_newlines(batch)
+    assert (got.tolist() if got is not None else [0] * len(want)) == want
+    if got is None:
+        assert not any(want)
+
+
+def test_a_plan_lets_its_own_buffers_go_but_not_a_pool_it_was_lent(tmp_path):
+    """The pieces' buffers (up to four of 16 MB) are let go when their plan is over; a pool
+    lent by the parse-ahead stays usable for the plan the run goes on with."""
+    from hub import pieces as cutting
+
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"h\n" + b"12345\n" * 400)
+    own = cutting.plan(path, 2, 600)
+    first = next(own)
+    pool = first.pool
+    first.release()
+    assert pool is not None and pool.free.qsize() == 1
+    own.close()
+    assert pool.free.qsize() == 0
+    pool.give(bytearray(600))
+    assert pool.free.qsize() == 0  # given back after the end: let go too
+
+    lent = cutting.Buffers(600)
+    for piece in cutting.plan(path, 2, 600, pool=lent):
+        piece.release()
+    assert lent.free.qsize() == 1 and lent.keep == 4
+
+
+def test_the_stream_taking_over_lets_the_piece_buffers_go(tmp_path, monkeypatch):
+    """When a quoted line break sends the rest of the file to the streaming reader, the
+    pieces' buffers are let go at once, not kept through the stream (~64 MB in a real run)."""
+    import hub.runner
+    from hub import pieces as cutting
+
+    closed: list[cutting.Buffers] = []
+    real_close = cutting.Buffers.close
+
+    def spy(self: cutting.Buffers) -> None:
+        closed.append(self)
+        real_close(self)
+
+    seen_in_stream: list[int] = []
+    real_fold = hub.runner._fold_batches
+
+    def fold(*args, **kwargs):
+        seen_in_stream.append(len(closed))
+        return real_fold(*args, **kwargs)
+
+    monkeypatch.setattr(cutting.Buffers, "close", spy)
+    monkeypatch.setattr(hub.runner, "_fold_batches", fold)
+    rows = _rows(2000)
+    rows[3][5] = "x\ny"
+    path = _write(tmp_path / "early.csv", rows)
+    report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=4000)
+    assert report.rows == 2000
+    assert seen_in_stream == [1]  # closed before the stream began
+    assert closed[0].free.qsize() == 0 and closed[0].keep == 0
