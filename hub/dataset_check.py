@@ -47,7 +47,14 @@ from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, 
 from hub.engine import BatchOutcome, check_batch, map_columns
 from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
-from hub.readers import PARQUET_BATCH_ROWS, Source, csv_convert_options, iter_csv, read_header
+from hub.readers import (
+    PARQUET_BATCH_ROWS,
+    Source,
+    csv_convert_options,
+    iter_csv,
+    parquet_reader,
+    read_header,
+)
 from hub.report import ErrorItem
 from hub.runner import _ordered
 from hub.scan import Scanner
@@ -104,9 +111,7 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
                     return Checked(part.order, fallback=True)
                 return _check_careful(part, prepared, plan, want, null_tokens, read)
             if prepared.fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                return _check_parquet(part, pq.ParquetFile(prepared.path), plan, want, workers)
+                return _check_parquet(part, parquet_reader(prepared.path), plan, want, workers)
             if _fast(prepared.dialect):
                 return _check_csv(part, prepared.path, None, None, plan, want, null_tokens,
                                   workers, piece_bytes)

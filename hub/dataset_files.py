@@ -252,15 +252,17 @@ def _row_group_runs(f: DataFile, part_bytes: int) -> list[Partition]:
 
 
 def parquet_file(f: DataFile) -> Any:
-    """A ``pyarrow.parquet.ParquetFile`` over a local path or an fsspec file (lazy reads)."""
+    """A ``pyarrow.parquet.ParquetFile`` over a local path or an fsspec file (lazy reads, in
+    bounded memory: ``hub.readers.parquet_reader``)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from hub.readers import parquet_reader
 
     try:
         if f.remote:
             fs, path = filesystem(f.url)
-            return pq.ParquetFile(fs.open(path, "rb"))
-        return pq.ParquetFile(f.local_path)
+            return parquet_reader(fs.open(path, "rb"), remote=True)
+        return parquet_reader(f.local_path)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableInput(f"{f.name}: not a readable Parquet file ({first})") from None

@@ -427,3 +427,40 @@ def test_the_stream_taking_over_lets_the_piece_buffers_go(tmp_path, monkeypatch)
     assert report.rows == 2000
     assert seen_in_stream == [1]  # closed before the stream began
     assert closed[0].free.qsize() == 0 and closed[0].keep == 0
+
+
+_PEAK = """
+import sys
+import pyarrow as pa, pyarrow.parquet as pq
+from hub.readers import Source, iter_parquet
+path = sys.argv[1]
+if sys.argv[2] == "dvh":
+    _, batches = iter_parquet(Source(path=__import__("pathlib").Path(path), name="x",
+                                     format="parquet", bytes=0))
+else:
+    batches = pq.ParquetFile(path).iter_batches(batch_size=65536)
+rows = sum((b.data if hasattr(b, "data") else b).num_rows for b in batches)
+print(rows, pa.default_memory_pool().max_memory())
+"""
+
+
+def test_a_parquet_file_of_one_large_row_group_is_read_in_bounded_memory(tmp_path):
+    """A column chunk is read 1 MB at a time, not whole (Arrow's default): the memory of a
+    run does not grow with the row group. Arrow's own peak allocation, in fresh processes."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(3)
+    n = 300_000
+    text = pa.array([f"{v:032x}" * 3 for v in rng.integers(0, 1 << 62, n)])  # 96 bytes each
+    path = tmp_path / "one_group.parquet"
+    pq.write_table(pa.table({"a": text, "b": pa.array(rng.integers(0, 9, n))}), path,
+                   row_group_size=n, compression="none")
+    peaks = {}
+    for how in ("dvh", "arrow"):
+        out = subprocess.run([sys.executable, "-c", _PEAK, str(path), how], check=True,
+                             capture_output=True, text=True).stdout.split()
+        assert int(out[0]) == n
+        peaks[how] = int(out[1])
+    assert peaks["arrow"] > 29_000_000  # the whole column chunk (28.8 MB of text) at once
+    assert peaks["dvh"] < peaks["arrow"] / 2, peaks
