@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 
 from hub import scan, segments
-from hub.careful import DEFAULT_CELL_LIMIT, Dialect, read_careful
+from hub.careful import DEFAULT_CELL_LIMIT, fast_dialect, read_careful
 from hub.carefulrun import issue_groups as careful_groups
 from hub.carefulrun import issue_item
 from hub.compile import Plan
@@ -95,13 +95,15 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
     with _local_csv(part) as (path, start, stop):
         prepared = prepare(path, part.file.name, read)
         try:
-            plain = prepared.path == path and prepared.fmt == "csv" and _fast(prepared.dialect)
+            plain = (prepared.path == path and prepared.fmt == "csv"
+                     and fast_dialect(prepared.dialect))
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
             if plain:
                 try:
                     checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
-                                         workers, piece_bytes, read.cell_limit)
+                                         workers, piece_bytes, read.cell_limit,
+                                         prepared.dialect.delimiter)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
                     checked = None
                 if checked is not None and _clean_header(checked.header) and not (
@@ -112,9 +114,9 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
                 return _check_careful(part, prepared, plan, want, null_tokens, read)
             if prepared.fmt == "parquet":
                 return _check_parquet(part, parquet_reader(prepared.path), plan, want, workers)
-            if _fast(prepared.dialect):
+            if fast_dialect(prepared.dialect):
                 return _check_csv(part, prepared.path, None, None, plan, want, null_tokens,
-                                  workers, piece_bytes)
+                                  workers, piece_bytes, delimiter=prepared.dialect.delimiter)
             return _check_careful(part, prepared, plan, want, null_tokens, read)
         finally:
             prepared.cleanup()
@@ -124,12 +126,6 @@ def _clean_header(header: list[str]) -> bool:
     """Names the Arrow pieces can map (unique, none blank); else the careful reader reports
     the header's problems, as ``hub.validate`` does for one file."""
     return len(set(header)) == len(header) and all(h.strip() for h in header)
-
-
-def _fast(dialect: Dialect) -> bool:
-    """The dialect the Arrow pieces parse (as ``hub.validate`` decides for one file)."""
-    return (dialect.delimiter == "," and dialect.header and dialect.quotechar == '"'
-            and dialect.escapechar is None)
 
 
 def _check_careful(part: Partition, prepared: Prepared, plan: Plan, want: set[str],
@@ -239,7 +235,8 @@ def _cut(f: DataFile, part: Partition, header_end: int | None = None) -> tuple[i
 
 def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None, plan: Plan,
                want: set[str], null_tokens: tuple[str, ...], workers: int,
-               piece_bytes: int | None, line_limit: int = DEFAULT_CELL_LIMIT) -> Checked:
+               piece_bytes: int | None, line_limit: int = DEFAULT_CELL_LIMIT,
+               delimiter: str = ",") -> Checked:
     """Arrow pieces of ``[start, stop)`` (None: the whole file), each also scanned for the
     signs that the careful reader must read the file (``Checked.suspect``, as in hub.runner)."""
     try:
@@ -248,7 +245,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
         raise UnreadableInput(f"{part.file.name}: {exc.strerror or exc}") from None
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
-    header = read_header(path)
+    header = read_header(path, delimiter)
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)
@@ -268,7 +265,8 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         quoted = ranged and b'"' in piece.buf[:piece.length]
         parsed, found = (segments.parse_scanned(piece, header, convert, ascii_convert,
-                                                line_limit=line_limit, size=size)
+                                                line_limit=line_limit, size=size,
+                                                delimiter=delimiter)
                          if not quoted else
                          (segments.Parsed(piece, None, 0, None, streaming=True), None))
         piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
@@ -289,7 +287,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
                                       hash_content=False).wait().suspect
             source = Source(path=path, name=part.file.name, format="csv", bytes=size)
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
-                            first_row=checked.rows, first_line=line)
+                            first_row=checked.rows, first_line=line, delimiter=delimiter)
             for batch, streamed in _ordered(
                     lambda b: (b, check_batch(plan, cmap, b.data, want)), rest, workers):
                 checked.batches.append((streamed, batch.offset, batch.lines))

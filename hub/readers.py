@@ -159,12 +159,12 @@ def open_source(path: Path | str, *, name: str | None = None, fmt: str | None = 
                   _sha=_Hasher(p, size) if hash_content else None)
 
 
-def read_header(path: Path) -> list[str]:
+def read_header(path: Path, delimiter: str = ",") -> list[str]:
     """The first CSV record, decoded as UTF-8 (BOM removed, and a second one after it too:
     every reader of a header strips it, so that the fast and careful paths agree)."""
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as fh:
-            first = next(csv.reader(fh), None)
+            first = next(csv.reader(fh, delimiter=delimiter), None)
     except UnicodeDecodeError as exc:
         raise UnreadableInput(f"{path.name}: header is not valid UTF-8 ({exc.reason})") from None
     except csv.Error as exc:
@@ -223,7 +223,7 @@ def csv_convert_options(header: list[str], null_tokens: tuple[str, ...] = (), *,
 
 def iter_csv(source: Source, header: list[str], null_tokens: tuple[str, ...] = (), *,
              start: int | None = None, first_row: int = 0, first_line: int | None = None,
-             ) -> Iterator[Batch]:
+             delimiter: str = ",") -> Iterator[Batch]:
     """Stream the records from byte ``start`` (default: just after the header) on, as batches.
 
     ``first_row`` and ``first_line`` are the row index and physical line of the record at
@@ -238,7 +238,7 @@ def iter_csv(source: Source, header: list[str], null_tokens: tuple[str, ...] = (
         first_line = header_lines + 1
     read_options = pacsv.ReadOptions(block_size=CSV_BLOCK_SIZE, use_threads=True,
                                       column_names=header)
-    parse_options = pacsv.ParseOptions(newlines_in_values=True)
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     try:
         fh = source.path.open("rb")
     except OSError as exc:

@@ -189,7 +189,8 @@ def _fold_batches(folder: Folder, plan: Plan, cmap: ColumnMap, batches: Iterable
 def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
             workers: int = WORKERS, piece_bytes: int | None = None,
-            signs: SignsOut | None = None, ahead: Ahead | None = None) -> Partial:
+            signs: SignsOut | None = None, ahead: Ahead | None = None,
+            delimiter: str = ",") -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
     piece whose records span lines on, the streaming reader takes over (see hub.segments).
 
@@ -208,8 +209,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     size = source.path.stat().st_size
     piece_bytes = piece_bytes or segments.PIECE_BYTES
     pieces: Iterable[segments.Piece | AheadPiece]
-    if ahead is not None and ahead.matches(header, null_tokens, piece_bytes,
-                                           signs.line_limit if signs else None):
+    if ahead is not None and delimiter == "," and ahead.matches(  # it read commas
+            header, null_tokens, piece_bytes, signs.line_limit if signs else None):
         early, rest = ahead.claim()
         planned = segments.plan(source.path, rest, piece_bytes, on_read=source.feed_hash,
                                 head=False, pool=ahead.pool)
@@ -233,7 +234,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             try:
                 parsed, found = segments.parse_scanned(
                     piece, header, convert, ascii_convert,
-                    line_limit=signs.line_limit if signs else None, size=size)
+                    line_limit=signs.line_limit if signs else None, size=size,
+                    delimiter=delimiter)
             finally:
                 piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
@@ -259,7 +261,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             del pieces
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
-                            first_row=offset, first_line=line)
+                            first_row=offset, first_line=line, delimiter=delimiter)
             _fold_batches(folder, plan, cmap, rest, on_rows, workers)
             break
         if outcome is not None:

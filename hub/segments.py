@@ -43,7 +43,7 @@ class Parsed:
 
 
 def parse(piece: Piece, header: list[str], convert: object,
-          ascii_convert: object | None = None) -> Parsed:
+          ascii_convert: object | None = None, delimiter: str = ",") -> Parsed:
     """Parse a piece single-threaded (the two workers are the parallelism). ``ascii_convert``
     (the same options without UTF-8 validation) serves a piece that is all ASCII, which is
     valid UTF-8 as it stands: the census proves it for ~1 ms per 16 MB, Arrow's validation
@@ -54,9 +54,9 @@ def parse(piece: Piece, header: list[str], convert: object,
     newlines = counts.newlines + (0 if ends_line else 1)
     if ascii_convert is not None and len(data) and counts.ascii:
         convert = ascii_convert
-    table = _read(data, header, convert, PARSE_BLOCK)
+    table = _read(data, header, convert, PARSE_BLOCK, delimiter)
     if table is None and len(data) > PARSE_BLOCK:  # a record longer than a block, maybe
-        table = _read(data, header, convert, len(data))
+        table = _read(data, header, convert, len(data), delimiter)
     if table is None:  # the stream says why
         return Parsed(piece, None, newlines, None, streaming=True, quotes=counts.quotes)
     batch = table.combine_chunks().to_batches()[0] if table.num_rows else None
@@ -70,11 +70,12 @@ def parse(piece: Piece, header: list[str], convert: object,
 
 
 def parse_scanned(piece: Piece, header: list[str], convert: object, ascii_convert: object | None,
-                  *, line_limit: int | None, size: int) -> tuple[Parsed, PieceSigns | None]:
+                  *, line_limit: int | None, size: int, delimiter: str = ","
+                  ) -> tuple[Parsed, PieceSigns | None]:
     """``parse``, then, when ``line_limit`` is given and the piece was trusted, the signs of a
     broken file on its bytes while they are in cache (hub.scan). ``size``: the file's, so the
     last piece knows it ends the file. The caller releases the piece."""
-    parsed = parse(piece, header, convert, ascii_convert)
+    parsed = parse(piece, header, convert, ascii_convert, delimiter)
     if line_limit is None or parsed.streaming:
         return parsed, None
     batch = parsed.batch
@@ -84,7 +85,8 @@ def parse_scanned(piece: Piece, header: list[str], convert: object, ascii_conver
         at_end=piece.start + piece.length >= size, quotes=parsed.quotes)
 
 
-def _read(data: memoryview, header: list[str], convert: object, block: int) -> pa.Table | None:
+def _read(data: memoryview, header: list[str], convert: object, block: int,
+          delimiter: str = ",") -> pa.Table | None:
     """The piece as a table parsed in blocks of ``block`` bytes, one thread; None when Arrow
     refuses it."""
     from pyarrow import csv as pacsv
@@ -93,7 +95,8 @@ def _read(data: memoryview, header: list[str], convert: object, block: int) -> p
                                      block_size=max(block, 1 << 10))
     try:
         return pacsv.read_csv(pa.BufferReader(pa.py_buffer(data)), read_options=read_options,
-                              parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                              parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                                               newlines_in_values=True),
                               convert_options=convert)  # type: ignore[arg-type]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hub import parseahead, prehash
-from hub.careful import Dialect, read_careful
+from hub.careful import fast_dialect, read_careful
 from hub.carefulrun import issue_item, run_careful
 from hub.compile import Plan, compile_plan
 from hub.engine import ColumnMap, map_columns
@@ -226,23 +226,19 @@ def _nested_fields(cmap: ColumnMap, arrow_schema: object) -> list[ErrorItem]:
     return items
 
 
-def _fast_ok(dialect: Dialect) -> bool:
-    return (dialect.delimiter == "," and dialect.header and dialect.quotechar == '"'
-            and dialect.escapechar is None)
-
-
 def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
              cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
              piece_bytes: int | None, opts: ReadOptions, ahead: Ahead | None = None
              ) -> Partial:
-    if _fast_ok(prepared.dialect):
+    if fast_dialect(prepared.dialect):
+        delimiter = prepared.dialect.delimiter
         signs = SignsOut(opts.cell_limit)
         try:
-            header = read_header(src.path)
+            header = read_header(src.path, delimiter)
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
-                           on_rows, workers, piece_bytes, signs, ahead)
+                           on_rows, workers, piece_bytes, signs, ahead, delimiter)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:
