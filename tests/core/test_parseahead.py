@@ -15,21 +15,21 @@ from hub.pieces import Piece
 from hub.prehash import file_identity
 from hub.registry import entry_for
 from hub.validate import validate
-from tests.core.test_streaming import Order, _body, _rows, _write
+from tests.core.orders_data import Order, body_of, order_rows, write_orders
 
 PIECE = 4096  # ~50 pieces in the file below
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    return _write(tmp_path_factory.mktemp("ahead") / "orders.csv", _rows(3000, seed=11))
+    return write_orders(tmp_path_factory.mktemp("ahead") / "orders.csv", order_rows(3000, seed=11))
 
 
 @pytest.fixture(scope="module")
 def reference(data) -> dict:
     body = validate(data, entry_for("order", Order), max_errors=0, piece_bytes=PIECE)
     assert body.error_count > 100 and body.source.sha256 == _sha(data)
-    return _body(body)
+    return body_of(body)
 
 
 def _sha(path: Path) -> str:
@@ -57,7 +57,7 @@ def test_pieces_parsed_ahead_change_nothing(data, reference, max_pieces):
     assert job is not None
     job.wait()  # parsed all it may: the run takes parsed pieces, then reads on
     report = _run(data)
-    assert _body(report) == reference
+    assert body_of(report) == reference
     assert report.source.sha256 == _sha(data)  # the thread's hash, resumed by the run
     assert parseahead.take(data) is None  # the run took it
 
@@ -102,18 +102,18 @@ def test_other_null_tokens_make_the_run_read_for_itself(data, reference):
     job = parseahead.start(data, null_tokens=("x",), piece_bytes=PIECE)
     job.wait()
     report = _run(data)
-    assert _body(report) == reference  # "x" would have nulled the bad ids
+    assert body_of(report) == reference  # "x" would have nulled the bad ids
     assert report.source.sha256 == _sha(data)
 
 
 def test_a_file_changed_after_the_start_is_read_again(tmp_path, reference):
-    path = _write(tmp_path / "orders.csv", _rows(3000, seed=11))
+    path = write_orders(tmp_path / "orders.csv", order_rows(3000, seed=11))
     job = parseahead.start(path, piece_bytes=PIECE)
     job.wait()
-    _write(path, _rows(3000, seed=12))
+    write_orders(path, order_rows(3000, seed=12))
     os.utime(path, ns=(1, 1))
     report = _run(path)
-    assert _body(report) != reference
+    assert body_of(report) != reference
     assert report.source.sha256 == _sha(path)
     assert parseahead.take(path) is None
 

@@ -5,74 +5,34 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 import hub.readers
 from hub.registry import entry_for
-from hub.rules import DatasetRules, Unique
+from hub.rules import Unique
 from hub.validate import validate
-
-
-class Order(BaseModel):
-    dvh_rules: ClassVar[DatasetRules] = DatasetRules(primary_key=("shop", "ref"))
-    id: Annotated[int, Field(gt=0), Unique()]
-    shop: str
-    ref: int
-    email: Annotated[str, Field(pattern=r"^[a-z]+@[a-z]+\.com$"), Unique()]
-    qty: Annotated[int, Field(ge=1, le=9)] | None = None
-    note: str | None = None
-
-
-def _rows(n: int, seed: int = 7) -> list[list[str]]:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        ident = str(i + 1) if rng.random() > 0.02 else str(rng.integers(1, n))
-        ident = ident if rng.random() > 0.01 else rng.choice(["x", "0", " 5 ", "1_0"])
-        shop = rng.choice(["a", "b", "c"])
-        ref = str(i // 3) if rng.random() > 0.02 else str(rng.integers(0, n // 3))
-        email = f"u{i}@x.com" if rng.random() > 0.02 else rng.choice(["dup@x.com", "BAD"])
-        qty = str(rng.integers(0, 11)) if rng.random() > 0.3 else ""
-        note = rng.choice(["", "plain", "with, comma", 'say "hi"'])
-        rows.append([ident, shop, ref, email, qty, note])
-    return rows
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["id", "shop", "ref", "email", "qty", "note"])
-        writer.writerows(rows)
-    return path
-
-
-def _body(report) -> dict:
-    body = report.to_json_dict()
-    body.pop("source")
-    return body
+from tests.core.orders_data import Order, body_of, order_rows, write_orders
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> Path:
-    return _write(tmp_path_factory.mktemp("s") / "orders.csv", _rows(3000))
+    return write_orders(tmp_path_factory.mktemp("s") / "orders.csv", order_rows(3000))
 
 
 def test_pieces_and_workers_change_nothing(big):
     entry = entry_for("order", Order)
-    reference = _body(validate(big, entry, max_errors=0, workers=1))
+    reference = body_of(validate(big, entry, max_errors=0, workers=1))
     assert reference["error_count"] > 100
     for piece, workers in [(700, 2), (4096, 1), (50_000, 2)]:
-        got = _body(validate(big, entry, max_errors=0, workers=workers, piece_bytes=piece))
+        got = body_of(validate(big, entry, max_errors=0, workers=workers, piece_bytes=piece))
         assert got == reference, (piece, workers)
-    capped = _body(validate(big, entry, max_errors=7, piece_bytes=700))
+    capped = body_of(validate(big, entry, max_errors=7, piece_bytes=700))
     assert capped["detail"] == reference["detail"][:7]
     assert capped["errors_by_column"] == reference["errors_by_column"]
 
@@ -82,13 +42,13 @@ def test_mapped_piece_buffers_read_what_small_ones_read(tmp_path):
     (hub.pieces); the report cannot tell."""
     from hub import pieces as cutting
 
-    path = _write(tmp_path / "orders.csv", _rows(70_000))
+    path = write_orders(tmp_path / "orders.csv", order_rows(70_000))
     assert path.stat().st_size > 2 * cutting._MAPPED
     entry = entry_for("order", Order)
-    reference = _body(validate(path, entry, max_errors=50, workers=1, piece_bytes=500_000))
+    reference = body_of(validate(path, entry, max_errors=50, workers=1, piece_bytes=500_000))
     assert reference["error_count"] > 1000
     for workers in (1, 2):
-        got = _body(validate(path, entry, max_errors=50, workers=workers,
+        got = body_of(validate(path, entry, max_errors=50, workers=workers,
                              piece_bytes=cutting._MAPPED))
         assert got == reference, workers
     pieces = list(cutting.plan(path, 0, cutting._MAPPED))
@@ -144,14 +104,14 @@ def test_parse_blocks_and_a_record_longer_than_a_block_change_nothing(tmp_path, 
     from hub import segments
     from hub.readers import csv_convert_options, read_header
 
-    rows = _rows(2000)
+    rows = order_rows(2000)
     rows[700][5] = "n" * 5000
-    path = _write(tmp_path / "blocks.csv", rows)
+    path = write_orders(tmp_path / "blocks.csv", rows)
     entry = entry_for("order", Order)
-    reference = _body(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
+    reference = body_of(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
     assert reference["error_count"] > 50
     monkeypatch.setattr(segments, "PARSE_BLOCK", 1 << 10)
-    assert _body(validate(path, entry, max_errors=0, piece_bytes=20_000)) == reference
+    assert body_of(validate(path, entry, max_errors=0, piece_bytes=20_000)) == reference
 
     header = read_header(path)
     convert = csv_convert_options(header)
@@ -167,9 +127,9 @@ def test_parse_blocks_and_a_record_longer_than_a_block_change_nothing(tmp_path, 
 def test_ascii_pieces_skip_utf8_validation_and_others_keep_it(tmp_path):
     """A piece of ASCII bytes is parsed without Arrow's UTF-8 check (it cannot fail); a piece
     with other bytes keeps it, so a cell that is not UTF-8 is still found at its row."""
-    rows = _rows(3000)
+    rows = order_rows(3000)
     rows[100][5] = "caf\u00e9"
-    path = _write(tmp_path / "enc.csv", rows)
+    path = write_orders(tmp_path / "enc.csv", rows)
     data = path.read_bytes()
     cut = data.index(b"\n", len(data) * 3 // 4) + 1
     line = data.count(b"\n", 0, cut)  # the record starting at ``cut`` is data row line - 1
@@ -183,11 +143,11 @@ def test_ascii_pieces_skip_utf8_validation_and_others_keep_it(tmp_path):
 
 @pytest.mark.parametrize("piece", [None, 60, 400])
 def test_line_numbers_survive_quoted_newlines_and_pieces(tmp_path, piece):
-    rows = _rows(400)
+    rows = order_rows(400)
     for i in (5, 150, 151, 390):
         rows[i][5] = "two\nlines"
     rows[200][5] = "three\n\nlines"
-    path = _write(tmp_path / "nl.csv", rows)
+    path = write_orders(tmp_path / "nl.csv", rows)
     report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=piece)
     assert report.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     lines = _physical_lines(path)
@@ -206,12 +166,12 @@ def test_blank_lines_keep_line_numbers(tmp_path):
 
 def test_the_stream_takes_over_mid_file(tmp_path, monkeypatch):
     monkeypatch.setattr(hub.readers, "CSV_BLOCK_SIZE", 1 << 10)
-    rows = _rows(600)
+    rows = order_rows(600)
     rows[300][5] = "x\ny"
-    path = _write(tmp_path / "late.csv", rows)
+    path = write_orders(tmp_path / "late.csv", rows)
     entry = entry_for("order", Order)
-    streamed = _body(validate(path, entry, max_errors=0, piece_bytes=2000))
-    whole = _body(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
+    streamed = body_of(validate(path, entry, max_errors=0, piece_bytes=2000))
+    whole = body_of(validate(path, entry, max_errors=0, workers=1, piece_bytes=1 << 30))
     assert streamed == whole
 
 
@@ -307,8 +267,8 @@ def test_row_groups_decoded_by_the_workers_change_nothing(tmp_path, monkeypatch)
     assert _row_groups(path, 1) is None
     entry = entry_for("wide", Wide)
     for cap in (0, 7):
-        stream = _body(validate(path, entry, max_errors=cap, workers=1))
-        groups = _body(validate(path, entry, max_errors=cap, workers=2))
+        stream = body_of(validate(path, entry, max_errors=cap, workers=1))
+        groups = body_of(validate(path, entry, max_errors=cap, workers=2))
         assert groups == stream
         assert stream["error_count"] > 50
 
@@ -357,157 +317,3 @@ def test_a_piece_buffer_the_address_space_cannot_hold_is_a_memory_error(tmp_path
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.stdout.strip() == "MemoryError", done.stderr[-500:]
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.none() | st.text(alphabet="a\n\r,\"é", max_size=6), max_size=30),
-       st.integers(0, 5), st.booleans())
-def test_line_breaks_per_cell_are_counted_from_the_values_bytes(values, cut, large):
-    """The streaming reader's line numbers add each row's hidden line breaks: counted from
-    the values' bytes and the offsets, they equal a count value by value, also on a slice
-    (offsets not starting at 0) and with nulls."""
-    arr = pa.array(values, type=pa.large_string() if large else pa.string())[cut:]
-    batch = pa.RecordBatch.from_arrays([arr, arr.slice(0)], names=["a", "b"])
-    want = [2 * (v.count("\n") if v is not None else 0) for v in values[cut:]]
-    got = hub.readers.embedded_newlines(batch)
-    assert (got.tolist() if got is not None else [0] * len(want)) == want
-    if got is None:
-        assert not any(want)
-
-
-def test_a_plan_lets_its_own_buffers_go_but_not_a_pool_it_was_lent(tmp_path):
-    """The pieces' buffers (up to four of 16 MB) are let go when their plan is over; a pool
-    lent by the parse-ahead stays usable for the plan the run goes on with."""
-    from hub import pieces as cutting
-
-    path = tmp_path / "p.csv"
-    path.write_bytes(b"h\n" + b"12345\n" * 400)
-    own = cutting.plan(path, 2, 600)
-    first = next(own)
-    pool = first.pool
-    first.release()
-    assert pool is not None and pool.free.qsize() == 1
-    own.close()
-    assert pool.free.qsize() == 0
-    pool.give(bytearray(600))
-    assert pool.free.qsize() == 0  # given back after the end: let go too
-
-    lent = cutting.Buffers(600)
-    for piece in cutting.plan(path, 2, 600, pool=lent):
-        piece.release()
-    assert lent.free.qsize() == 1 and lent.keep == 4
-
-
-def test_the_stream_taking_over_lets_the_piece_buffers_go(tmp_path, monkeypatch):
-    """When a quoted line break sends the rest of the file to the streaming reader, the
-    pieces' buffers are let go at once, not kept through the stream (~64 MB in a real run)."""
-    import hub.runner
-    from hub import pieces as cutting
-
-    closed: list[cutting.Buffers] = []
-    real_close = cutting.Buffers.close
-
-    def spy(self: cutting.Buffers) -> None:
-        closed.append(self)
-        real_close(self)
-
-    seen_in_stream: list[int] = []
-    real_fold = hub.runner._fold_batches
-
-    def fold(*args, **kwargs):
-        seen_in_stream.append(len(closed))
-        return real_fold(*args, **kwargs)
-
-    monkeypatch.setattr(cutting.Buffers, "close", spy)
-    monkeypatch.setattr(hub.runner, "_fold_batches", fold)
-    rows = _rows(2000)
-    rows[3][5] = "x\ny"
-    path = _write(tmp_path / "early.csv", rows)
-    report = validate(path, entry_for("order", Order), max_errors=0, piece_bytes=4000)
-    assert report.rows == 2000
-    assert seen_in_stream == [1]  # closed before the stream began
-    assert closed[0].free.qsize() == 0 and closed[0].keep == 0
-
-
-_PEAK = """
-import sys
-import pyarrow as pa, pyarrow.parquet as pq
-from hub.readers import Source, iter_parquet
-path = sys.argv[1]
-if sys.argv[2] == "dvh":
-    _, batches = iter_parquet(Source(path=__import__("pathlib").Path(path), name="x",
-                                     format="parquet", bytes=0))
-else:
-    batches = pq.ParquetFile(path).iter_batches(batch_size=65536)
-rows = sum((b.data if hasattr(b, "data") else b).num_rows for b in batches)
-print(rows, pa.default_memory_pool().max_memory())
-"""
-
-
-def test_a_parquet_file_of_one_large_row_group_is_read_in_bounded_memory(tmp_path):
-    """A column chunk is read 1 MB at a time, not whole (Arrow's default): the memory of a
-    run does not grow with the row group. Arrow's own peak allocation, in fresh processes."""
-    import subprocess
-    import sys
-
-    rng = np.random.default_rng(3)
-    n = 300_000
-    text = pa.array([f"{v:032x}" * 3 for v in rng.integers(0, 1 << 62, n)])  # 96 bytes each
-    path = tmp_path / "one_group.parquet"
-    pq.write_table(pa.table({"a": text, "b": pa.array(rng.integers(0, 9, n))}), path,
-                   row_group_size=n, compression="none")
-    peaks = {}
-    for how in ("dvh", "arrow"):
-        out = subprocess.run([sys.executable, "-c", _PEAK, str(path), how], check=True,
-                             capture_output=True, text=True).stdout.split()
-        assert int(out[0]) == n
-        peaks[how] = int(out[1])
-    assert peaks["arrow"] > 29_000_000  # the whole column chunk (28.8 MB of text) at once
-    assert peaks["dvh"] < peaks["arrow"] / 2, peaks
-
-
-@pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
-def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdict(
-        tmp_path, monkeypatch, delimiter):
-    """A drop separated by tabs, semicolons or pipes is parsed in pieces by Arrow on both
-    cores, as a comma file is (it went to the careful reader, ~9x slower at 2M rows), and the
-    report is the careful reader's: cells holding the delimiter, commas, quotes and line
-    breaks, including a line break late enough that the stream takes over."""
-    import hub.careful
-    import hub.runner
-    import hub.validate
-
-    rows = _rows(1500)
-    rows[10][5] = f"a{delimiter}b, c"
-    rows[20][5] = 'say "hi"'
-    rows[1400][5] = "two\nlines"
-    path = tmp_path / ("drop.tsv" if delimiter == "\t" else "drop.csv")
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(["id", "shop", "ref", "email", "qty", "note"])
-        writer.writerows(rows)
-    entry = entry_for("order", Order)
-    careful_runs: list[Path] = []
-    real_careful = hub.validate._run_careful
-
-    def counted(plan, src, *args, **kwargs):
-        careful_runs.append(src.path)
-        return real_careful(plan, src, *args, **kwargs)
-
-    streams: list[int] = []
-    real_stream = hub.runner.iter_csv
-
-    def stream(*args, **kwargs):
-        streams.append(kwargs["first_row"])
-        return real_stream(*args, **kwargs)
-
-    monkeypatch.setattr(hub.validate, "_run_careful", counted)
-    monkeypatch.setattr(hub.runner, "iter_csv", stream)
-    got = _body(validate(path, entry, max_errors=0, piece_bytes=3000))
-    assert careful_runs == []  # the pieces read it all, and the stream the end
-    assert len(streams) == 1 and 1300 < streams[0] <= 1400, streams
-    monkeypatch.setattr(hub.careful, "FAST_DELIMITERS", frozenset({","}))
-    careful = _body(validate(path, entry, max_errors=0))
-    assert careful_runs == [path]
-    assert careful["error_count"] > 50
-    assert got == careful
