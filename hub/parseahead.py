@@ -183,13 +183,14 @@ class Ahead:
                 sys.setswitchinterval(self._switch)
 
     def discard(self) -> None:
-        """Stop, and let go of whatever was read."""
+        """Stop, and let go of whatever was read, and of the buffers it was read into."""
         self._stop()
         with self._lock:
             items, self.items = self.items, []
         for item in items:
             if not item.started:
                 item.piece.release()
+        self.pool.close()
 
     def wait(self) -> None:
         """Let the thread read and parse all it may (tests: no race with the claim)."""

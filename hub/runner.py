@@ -257,7 +257,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             # ... and the buffers and pieces read ahead (up to ~100 MB at the start)
             planned.close()
             if ahead is not None:
-                ahead.pool.close()
+                ahead.discard()
             del pieces
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
