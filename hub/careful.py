@@ -234,7 +234,7 @@ def _batches(fh: TextIO, reader: Any, lines: _BoundedLines, names: list[str], fi
                 yield _emit(names, cols, starts, offset, issues, unread)
                 offset += len(starts)
                 cols, starts, issues, unread = [[] for _ in range(ncols)], [], [], []
-        if last_end > last_start and dialect.quotechar and _unclosed_from(
+        if last_end > last_start and dialect.quotechar and unclosed_from(
                 fh.name, dialect, last_start):
             issues.append(Issue(
                 "unterminated_quote",
@@ -260,7 +260,7 @@ def _check_cell(value: str, column: str, row: int, line: int, issues: list[Issue
     return value
 
 
-def _unclosed_from(path: str, dialect: Dialect, start_line: int) -> bool:
+def unclosed_from(path: str, dialect: Dialect, start_line: int) -> bool:
     """Quote parity of the raw text from ``start_line`` to the end: odd means a quote opened
     there was never closed (the csv module closes it silently at end of file)."""
     quote, escape = dialect.quotechar, dialect.escapechar

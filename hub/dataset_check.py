@@ -54,6 +54,7 @@ from hub.readers import (
     iter_csv,
     parquet_reader,
     read_header,
+    unclosed_last_record,
 )
 from hub.report import ErrorItem
 from hub.runner import _ordered
@@ -288,10 +289,12 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
             source = Source(path=path, name=part.file.name, format="csv", bytes=size)
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=checked.rows, first_line=line, delimiter=delimiter)
-            for batch, streamed in _ordered(
+            last = None
+            for last, streamed in _ordered(
                     lambda b: (b, check_batch(plan, cmap, b.data, want)), rest, workers):
-                checked.batches.append((streamed, batch.offset, batch.lines))
+                checked.batches.append((streamed, last.offset, last.lines))
                 checked.rows += streamed.rows
+            checked.suspect = checked.suspect or unclosed_last_record(path, last, delimiter)
             return checked
         if outcome is not None:
             lines = parsed.lines + line if parsed.lines is not None else None

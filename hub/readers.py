@@ -188,6 +188,22 @@ def embedded_newlines(batch: pa.RecordBatch) -> np.ndarray | None:
     return total
 
 
+def unclosed_last_record(path: Path, last: Batch | None, delimiter: str) -> bool:
+    """The careful reader's rule for a quote left open at the end of the file
+    (``hub.careful.unclosed_from``): the last record spans lines and the quotes from its first
+    line to the end are odd. Arrow's streaming reader, like the csv module, closes such a
+    quote silently; and a stray quote inside an unquoted cell earlier on makes the file's
+    quote count even, so the file's signs (hub.scan) do not show it."""
+    if last is None or last.lines is None or last.data.num_rows == 0:
+        return False
+    extra = embedded_newlines(last.data.slice(last.data.num_rows - 1))
+    if extra is None or not extra[-1]:
+        return False
+    from hub.careful import Dialect, unclosed_from
+
+    return unclosed_from(str(path), Dialect(delimiter=delimiter), int(last.lines[-1]))
+
+
 def _newlines_per_value(arr: pa.Array) -> np.ndarray | None:
     """Line breaks per value (0 for a null), None when the column holds none. Found in the
     values' bytes and given to their rows by the offsets: ``pc.count_substring`` searched

@@ -23,7 +23,7 @@ from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.parseahead import Ahead, AheadPiece
 from hub.partial import FIRST_ROWS, Partial
-from hub.readers import Batch, RowGroups, Source, iter_csv
+from hub.readers import Batch, RowGroups, Source, iter_csv, unclosed_last_record
 from hub.report import ErrorItem
 from hub.scan import Signs
 from hub.uniqueness import KeyRule, UniqueIndex
@@ -262,7 +262,11 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=offset, first_line=line, delimiter=delimiter)
-            _fold_batches(folder, plan, cmap, rest, on_rows, workers)
+            last: list[Batch] = []
+            _fold_batches(folder, plan, cmap, _keeping_last(rest, last), on_rows, workers)
+            if signs is not None:
+                signs.unclosed = unclosed_last_record(source.path, last[0] if last else None,
+                                                      delimiter)
             break
         if outcome is not None:
             lines = parsed.lines + line if parsed.lines is not None else None
@@ -274,6 +278,13 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     if signs is not None and seen:
         signs.signs = scan.joined(seen)
     return folder.total
+
+
+def _keeping_last(batches: Iterable[Batch], last: list[Batch]) -> Iterator[Batch]:
+    """The batches, the latest one kept in ``last``."""
+    for batch in batches:
+        last[:] = [batch]
+        yield batch
 
 
 def _drained(items: list[Any]) -> Iterator[Any]:
@@ -289,6 +300,7 @@ class SignsOut:
     def __init__(self, line_limit: int) -> None:
         self.line_limit = line_limit
         self.signs: Signs | None = None
+        self.unclosed = False  # the streaming reader closed a quote left open at the end
 
 
 def _ordered(work: Callable[[Any], Any], items: Iterable[Any], workers: int, *,

@@ -244,7 +244,7 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
         else:
             seen = signs.signs or Scanner(src.path, line_limit=opts.cell_limit,
                                           hash_content=False).wait()
-            if not seen.suspect and len(set(header)) == len(header) and all(
+            if not (seen.suspect or signs.unclosed) and len(set(header)) == len(header) and all(
                     h.strip() for h in header):
                 return _finish(plan, total, body, cmap)
     return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)

@@ -217,3 +217,22 @@ def test_the_fast_path_gives_the_careful_readers_verdict_on_any_delimiter(rows, 
             mp.setattr(hub.careful, "FAST_DELIMITERS", frozenset())
             careful = outcome()
     assert fast == careful, text
+
+
+def test_a_quote_left_open_at_the_end_is_found_though_a_stray_one_evens_the_count(tmp_path):
+    """A stray quote inside an unquoted cell, then a quote opened and never closed: the file's
+    quote count is even, so its signs look healthy, and Arrow's streaming reader closes the
+    quote at the end of the file without a word. The run says what the careful reader says,
+    alone or as a dataset. (Found by the differential test above.)"""
+    from hub.dataset import DatasetOptions, validate_dataset
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    path = drop / "orders.csv"
+    path.write_text('id,shop,ref,email,qty,note\n1,a,1,a@x.com,3,5" box\n'
+                    '2,a,2,b@x.com,3,"open\n3,a,3,c@x.com,3,x\n', encoding="utf-8")
+    entry = entry_for("order", Order)
+    for report in (validate(path, entry, max_errors=0).to_json_dict(),
+                   validate_dataset(str(drop), entry, DatasetOptions(max_errors=0)).to_json_dict()):
+        quote = [d for d in report["detail"] if d["type"] == "unterminated_quote"]
+        assert [(d["line"], d["loc"][1]) for d in quote] == [(3, 1)], report["detail"]
