@@ -100,9 +100,13 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
                      and fast_dialect(prepared.dialect))
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
-            if plain:
+            if prepared.fmt == "parquet":
+                return _check_parquet(part, parquet_reader(prepared.path), plan, want, workers)
+            if fast_dialect(prepared.dialect):
+                # a prepared (inflated, transcoded) file is read whole, as the part is
+                lo, hi = (start, stop) if plain else (None, None)
                 try:
-                    checked = _check_csv(part, path, start, stop, plan, want, null_tokens,
+                    checked = _check_csv(part, prepared.path, lo, hi, plan, want, null_tokens,
                                          workers, piece_bytes, read.cell_limit,
                                          prepared.dialect.delimiter)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
@@ -112,12 +116,6 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
                     return checked
                 if not part.whole:
                     return Checked(part.order, fallback=True)
-                return _check_careful(part, prepared, plan, want, null_tokens, read)
-            if prepared.fmt == "parquet":
-                return _check_parquet(part, parquet_reader(prepared.path), plan, want, workers)
-            if fast_dialect(prepared.dialect):
-                return _check_csv(part, prepared.path, None, None, plan, want, null_tokens,
-                                  workers, piece_bytes, delimiter=prepared.dialect.delimiter)
             return _check_careful(part, prepared, plan, want, null_tokens, read)
         finally:
             prepared.cleanup()
