@@ -264,8 +264,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
              ) -> tuple[segments.Parsed, BatchOutcome | None, scan.PieceSigns | None]:
         quoted = ranged and b'"' in piece.buf[:piece.length]
         parsed, found = (segments.parse_scanned(piece, header, convert, ascii_convert,
-                                                line_limit=line_limit, size=size,
-                                                delimiter=delimiter)
+                                                line_limit=line_limit, delimiter=delimiter)
                          if not quoted else
                          (segments.Parsed(piece, None, 0, None, streaming=True), None))
         piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
@@ -308,6 +307,7 @@ def _pieces(path: Path, start: int, stop: int, piece_bytes: int) -> Iterator[seg
     """``segments.plan`` bounded to ``[start, stop)`` (``stop`` is a line start or the end)."""
     fd = os.open(path, os.O_RDONLY)
     try:
+        size = os.fstat(fd).st_size
         pos, index = start, 0
         while pos < stop:
             want = min(piece_bytes, stop - pos)
@@ -324,7 +324,7 @@ def _pieces(path: Path, start: int, stop: int, piece_bytes: int) -> Iterator[seg
                 want = min(want * 2, stop - pos)
             if not buf:
                 return
-            yield segments.Piece(index, pos, buf, len(buf))
+            yield segments.Piece(index, pos, buf, len(buf), last=pos + len(buf) >= size)
             pos += len(buf)
             index += 1
     finally:

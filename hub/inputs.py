@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from hub.careful import DEFAULT_CELL_LIMIT, Dialect
-from hub.decompress import DEFAULT_LIMIT, SUFFIXES, decompress_to_temp
+from hub.decompress import DEFAULT_LIMIT, SUFFIXES, Inflation
 from hub.errors import UnreadableInput, UnsupportedFormat
 from hub.sniff import COMPRESSIONS, HEAD_BYTES, bom_encoding, magic, sniff_delimiter
 
 TEXT_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv"}
 PARQUET_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".parq": "parquet"}
 _CHUNK = 1 << 20
+FOLLOW_HEAD = 2 << 20  # what a follower waits for before reading the header (see Prepared)
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,26 @@ class ReadOptions:
 
 @dataclass
 class Prepared:
-    """A file ready to parse; ``cleanup()`` removes any temp files made on the way."""
+    """A file ready to parse; ``cleanup()`` removes any temp files made on the way.
+
+    ``inflation``: set when ``path`` is still being inflated (``prepare(..., follow=True)``):
+    its first ``FOLLOW_HEAD`` bytes (or all of it) are written, enough for the header, and a
+    reader that wants more must wait for it (``inflation.wait_for``, ``whole()``)."""
 
     path: Path
     fmt: str
     dialect: Dialect
     temps: list[Path] = field(default_factory=list)
+    inflation: Inflation | None = None
+
+    def whole(self) -> None:
+        """Wait until ``path`` is complete; raises the inflation's error if it failed."""
+        if self.inflation is not None:
+            self.inflation.wait()
 
     def cleanup(self) -> None:
+        if self.inflation is not None:
+            self.inflation.close()
         for tmp in self.temps:
             with suppress(OSError):
                 tmp.unlink()
@@ -75,13 +88,16 @@ def _head(path: Path) -> bytes:
         raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
 
 
-def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | None = None
-            ) -> Prepared:
-    """Settle format, compression, encoding and delimiter of ``path`` (shown as ``name``)."""
+def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | None = None,
+            follow: bool = False) -> Prepared:
+    """Settle format, compression, encoding and delimiter of ``path`` (shown as ``name``).
+    ``follow``: a compressed CSV file that needs no transcoding is returned while it still
+    inflates (``Prepared.inflation``), for a reader that follows it; else it is whole."""
     named_compression, named_fmt = _split_name(name)
     head = _head(path)
     found = magic(head)
     temps: list[Path] = []
+    inflation: Inflation | None = None
     try:
         compression = options.compression or (found.kind if found.kind in COMPRESSIONS
                                                else None)
@@ -91,20 +107,25 @@ def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | Non
             raise UnreadableInput(f"{name}: the name says {named_compression} but the content "
                                   f"is {found.name}", kind="format_mismatch")
         if compression:
-            inflated = decompress_to_temp(path, compression, name=name,
-                                          limit=options.max_decompressed_bytes,
-                                          directory=temp_dir)
-            temps.append(inflated)
-            path, head = inflated, _head(inflated)
+            inflation = Inflation(path, compression, name=name,
+                                  limit=options.max_decompressed_bytes, directory=temp_dir)
+            if not follow:
+                inflation.wait()
+            inflation.wait_for(FOLLOW_HEAD)
+            path, head = inflation.path, _head(inflation.path)
             found = magic(head)
         if not (options.fmt or named_fmt) and _foreign_extension(name) and found.kind == "text":
             raise UnsupportedFormat(f"{name}: cannot tell the format from the name; use .csv or "
                                     ".parquet, or --input-format")
         fmt = _settle_format(name, options.fmt or named_fmt, found.kind, found.name, head)
         if fmt == "parquet":
-            return Prepared(path, "parquet", Dialect(), temps)
+            if inflation is not None:
+                inflation.wait()  # the footer is at the end
+            return Prepared(path, "parquet", Dialect(), temps, inflation)
         encoding = options.encoding or bom_encoding(head) or "utf-8"
         if _needs_transcoding(encoding):
+            if inflation is not None:
+                inflation.wait()
             path = _transcode(path, encoding, name, temp_dir)
             temps.append(path)
             head = _head(path)
@@ -119,8 +140,10 @@ def prepare(path: Path, name: str, options: ReadOptions, *, temp_dir: Path | Non
             "\t" if name.lower().split(".")[-1] in ("tsv", "tab") or (
                 named_compression and ".tsv" in name.lower()) else sniff_delimiter(text))
         dialect = Dialect(delimiter=delimiter, header=options.header, encoding=encoding)
-        return Prepared(path, "csv", dialect, temps)
+        return Prepared(path, "csv", dialect, temps, inflation)
     except BaseException:
+        if inflation is not None:
+            inflation.close()
         for tmp in temps:
             with suppress(OSError):
                 tmp.unlink()

@@ -118,7 +118,6 @@ class Ahead:
         header = read_header(self.path)
         if not header:
             return
-        size = self.path.stat().st_size
         convert = csv_convert_options(header, self.null_tokens)
         ascii_convert = csv_convert_options(header, self.null_tokens, check_utf8=False)
         with self._lock:
@@ -132,7 +131,7 @@ class Ahead:
             piece = item.piece
             try:
                 parsed, found = segments.parse_scanned(piece, header, convert, ascii_convert,
-                                                       line_limit=self.line_limit, size=size)
+                                                       line_limit=self.line_limit)
             except BaseException as exc:
                 item.future.set_exception(exc)
                 return

@@ -15,19 +15,22 @@ import queue
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 PIECE_BYTES = 16 << 20
 
 
 @dataclass
 class Piece:
-    """Bytes ``[start, start + length)`` of the file (whole records), held in ``buf``."""
+    """Bytes ``[start, start + length)`` of the file (whole records), held in ``buf``;
+    ``last``: they end the file."""
 
     index: int
     start: int
     buf: bytearray | mmap.mmap
     length: int
     pool: Buffers | None = None
+    last: bool = False
 
     @property
     def data(self) -> memoryview:
@@ -107,29 +110,47 @@ def header_span(path: Path, limit: int = 1 << 20) -> tuple[int, int]:
             return pos, lines
 
 
+class Growing(Protocol):
+    """A file still being written (hub.decompress.Inflation): ``wait_for(n)`` blocks until
+    ``n`` bytes are there or the file is complete, and returns (bytes there, complete)."""
+
+    def wait_for(self, size: int) -> tuple[int, bool]: ...
+
+
 def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
          on_read: Callable[[int, memoryview], None] | None = None, *,
-         head: bool = True, pool: Buffers | None = None) -> Iterator[Piece]:
+         head: bool = True, pool: Buffers | None = None,
+         growing: Growing | None = None) -> Iterator[Piece]:
     """Pieces from byte ``start`` to the end of the file, each cut after a line break.
     ``on_read(offset, bytes)`` sees the bytes before ``start`` (unless ``head`` is false: a
     run going on from the pieces read ahead) and then every piece, in file order. ``pool``:
     buffers to reuse (the parse-ahead's, handed on; its owner closes it). A pool made here is
-    closed when the generator ends or is closed."""
+    closed when the generator ends or is closed. ``growing``: the file is still being
+    written; each piece waits for its bytes (or the end), so the pieces are the same as the
+    complete file's."""
     own: Buffers | None = None
     fd = os.open(path, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        piece_bytes = max(min(piece_bytes, size - start), 1)  # a small file: a small buffer
+        size, complete = os.fstat(fd).st_size, True
+        if growing is not None:
+            size, complete = growing.wait_for(start + piece_bytes + 1)
+        if complete:
+            piece_bytes = max(min(piece_bytes, size - start), 1)  # a small file: small buffer
         pool = pool or (own := Buffers(piece_bytes))
         if on_read is not None and start and head:
             on_read(0, memoryview(os.pread(fd, start, 0)))
         pos, index = start, 0
-        while pos < size:
+        while True:
             want = piece_bytes
             while True:
+                if growing is not None and not complete:
+                    # one byte more than the piece: a piece that ends the file is told so
+                    size, complete = growing.wait_for(pos + want + 1)
+                if pos >= size:
+                    return
                 buf = pool.take(want)
                 got = os.preadv(fd, [memoryview(buf)[:want]], pos)  # no copy
-                if pos + got >= size:
+                if complete and pos + got >= size:
                     length = got
                     break
                 length = buf.rfind(b"\n", 0, got) + 1  # the tail is the next piece's head
@@ -139,7 +160,7 @@ def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
                 want *= 2  # one record longer than a piece: read more
             if not length:
                 return
-            piece = Piece(index, pos, buf, length, pool)
+            piece = Piece(index, pos, buf, length, pool, last=complete and pos + length >= size)
             if on_read is not None:
                 on_read(pos, piece.data)
             yield piece

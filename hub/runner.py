@@ -9,6 +9,7 @@ so memory stays bounded by the batch size plus the uniqueness index.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +24,7 @@ from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
 from hub.parseahead import Ahead, AheadPiece
 from hub.partial import FIRST_ROWS, Partial
+from hub.pieces import Growing
 from hub.readers import Batch, RowGroups, Source, iter_csv, unclosed_last_record
 from hub.report import ErrorItem
 from hub.scan import Signs
@@ -190,7 +192,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
             workers: int = WORKERS, piece_bytes: int | None = None,
             signs: SignsOut | None = None, ahead: Ahead | None = None,
-            delimiter: str = ",") -> Partial:
+            delimiter: str = ",", growing: Growing | None = None) -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
     piece whose records span lines on, the streaming reader takes over (see hub.segments).
 
@@ -198,7 +200,9 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     the file (hub.scan) while its bytes are in cache; ``signs.signs`` stays None when the
     pieces did not cover the whole file (the streaming reader took over). ``ahead``: the first
     pieces, read, hashed and parsed while the CLI was importing (hub.parseahead); used only if
-    they are what this run would have made of the file, else dropped."""
+    they are what this run would have made of the file, else dropped. ``growing``: the file is
+    still being written (an inflating ``.csv.gz``); the pieces follow it, and the streaming
+    reader, if it must take over, waits for the whole file."""
     from hub import scan, segments
     from hub.readers import csv_convert_options
 
@@ -206,8 +210,10 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     convert = csv_convert_options(header, null_tokens)
     ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
     start, header_lines = segments.header_span(source.path)
-    size = source.path.stat().st_size
     piece_bytes = piece_bytes or segments.PIECE_BYTES
+    size = source.path.stat().st_size
+    if growing is not None:
+        size = growing.wait_for(start + 2 * piece_bytes + 1)[0]
     pieces: Iterable[segments.Piece | AheadPiece]
     if ahead is not None and delimiter == "," and ahead.matches(  # it read commas
             header, null_tokens, piece_bytes, signs.line_limit if signs else None):
@@ -218,7 +224,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     else:
         if ahead is not None:
             ahead.discard()
-        planned = segments.plan(source.path, start, piece_bytes, on_read=source.feed_hash)
+        planned = segments.plan(source.path, start, piece_bytes, on_read=source.feed_hash,
+                                growing=growing)
         pieces = planned
     seen: list[scan.PieceSigns] = []
     if signs is not None:
@@ -234,8 +241,7 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             try:
                 parsed, found = segments.parse_scanned(
                     piece, header, convert, ascii_convert,
-                    line_limit=signs.line_limit if signs else None, size=size,
-                    delimiter=delimiter)
+                    line_limit=signs.line_limit if signs else None, delimiter=delimiter)
             finally:
                 piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
@@ -259,6 +265,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             if ahead is not None:
                 ahead.discard()
             del pieces
+            if growing is not None:
+                growing.wait_for(sys.maxsize)  # the stream reads to the end it finds
             source.hash_in_background()
             rest = iter_csv(source, header, null_tokens, start=parsed.piece.start,
                             first_row=offset, first_line=line, delimiter=delimiter)

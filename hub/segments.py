@@ -70,11 +70,11 @@ def parse(piece: Piece, header: list[str], convert: object,
 
 
 def parse_scanned(piece: Piece, header: list[str], convert: object, ascii_convert: object | None,
-                  *, line_limit: int | None, size: int, delimiter: str = ","
+                  *, line_limit: int | None, delimiter: str = ","
                   ) -> tuple[Parsed, PieceSigns | None]:
     """``parse``, then, when ``line_limit`` is given and the piece was trusted, the signs of a
-    broken file on its bytes while they are in cache (hub.scan). ``size``: the file's, so the
-    last piece knows it ends the file. The caller releases the piece."""
+    broken file on its bytes while they are in cache (hub.scan); ``piece.last`` tells them
+    whether it ends the file. The caller releases the piece."""
     parsed = parse(piece, header, convert, ascii_convert, delimiter)
     if line_limit is None or parsed.streaming:
         return parsed, None
@@ -82,7 +82,7 @@ def parse_scanned(piece: Piece, header: list[str], convert: object, ascii_conver
     return parsed, piece_signs(
         piece.buf, piece.length, limit=line_limit,
         one_record_per_line=batch is not None and batch.num_rows == parsed.newlines,
-        at_end=piece.start + piece.length >= size, quotes=parsed.quotes)
+        at_end=piece.last, quotes=parsed.quotes)
 
 
 def _read(data: memoryview, header: list[str], convert: object, block: int,

@@ -110,7 +110,7 @@ def _validate(source: str | Path | Source, schema: SchemaEntry, max_errors: int 
     ahead = parseahead.take(path)  # started by the CLI while it was still importing
     try:
         size = _stat(path)
-        prepared = prepare(path, label, opts, temp_dir=temp_dir)
+        prepared = prepare(path, label, opts, temp_dir=temp_dir, follow=True)
     except BaseException:
         if ahead is not None:
             ahead.discard()
@@ -230,6 +230,24 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
              cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
              piece_bytes: int | None, opts: ReadOptions, ahead: Ahead | None = None
              ) -> Partial:
+    """The CSV file's partial: the fast path when its dialect allows and its signs say it is
+    sound, else the careful reader. A file still inflating (``prepared.inflation``) is
+    checked as it grows; whatever the run made of it, an inflation that failed is the answer
+    (a corrupt stream, the size limit), as it was when the run waited for the whole file."""
+    try:
+        total = _run_csv_paths(plan, src, prepared, tokens, cap, on_rows, workers,
+                               piece_bytes, opts, ahead)
+    except Exception:
+        prepared.whole()  # raises the inflation's own error, if it failed
+        raise
+    prepared.whole()
+    return total
+
+
+def _run_csv_paths(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
+                   cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
+                   piece_bytes: int | None, opts: ReadOptions, ahead: Ahead | None
+                   ) -> Partial:
     if fast_dialect(prepared.dialect):
         delimiter = prepared.dialect.delimiter
         signs = SignsOut(opts.cell_limit)
@@ -238,15 +256,18 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
-                           on_rows, workers, piece_bytes, signs, ahead, delimiter)
+                           on_rows, workers, piece_bytes, signs, ahead, delimiter,
+                           prepared.inflation)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:
+            prepared.whole()
             seen = signs.signs or Scanner(src.path, line_limit=opts.cell_limit,
                                           hash_content=False).wait()
             if not (seen.suspect or signs.unclosed) and len(set(header)) == len(header) and all(
                     h.strip() for h in header):
                 return _finish(plan, total, body, cmap)
+    prepared.whole()
     return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)
 
 
