@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -233,3 +235,31 @@ def test_prepare_without_follow_returns_the_whole_file(tmp_path):
     finally:
         prepared.cleanup()
     assert not prepared.path.exists()
+
+
+def test_a_full_disk_while_inflating_is_said_as_such(tmp_path, orders_csv):
+    """Not "corrupt gzip data": the stream is fine, its copy could not be written. A real
+    file-size limit (RLIMIT_FSIZE) in a child process stands in for the full disk."""
+    gz, data = _orders_gz(tmp_path, orders_csv)
+    assert len(data) > 4 << 20
+    code = f"""
+import resource, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (3 << 20, 3 << 20))
+from hub.errors import UnreadableInput
+from hub.registry import entry_for
+from hub.validate import validate
+from tests.core.orders_data import Order
+try:
+    validate(Path({str(gz)!r}), entry_for("orders", Order), temp_dir=Path({str(tmp_path)!r}))
+except UnreadableInput as exc:
+    print(exc.kind, exc, sep="|")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).parents[2], timeout=120)
+    assert out.returncode == 0, out.stderr
+    kind, message = out.stdout.strip().split("|")
+    assert kind != "corrupt_compression"
+    assert message.startswith("orders.csv.gz: cannot write its decompressed copy (")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv.gz"]
