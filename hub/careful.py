@@ -45,11 +45,12 @@ class Dialect:
 FAST_DELIMITERS = frozenset({",", ";", "\t", "|"})
 
 
-def fast_dialect(dialect: Dialect) -> bool:
+def fast_dialect(dialect: Dialect, *, headerless: bool = False) -> bool:
     """Whether Arrow's reader reads this dialect as the careful reader (Python's csv) does: a
-    header, a detected delimiter, ``"`` quotes escaped by doubling, no escape character. The
-    file's other signs (unclosed quotes, blank lines...) are checked on the way."""
-    return (dialect.header and dialect.delimiter in FAST_DELIMITERS
+    header (or none, for a caller that names the columns by position: ``headerless``), a
+    detected delimiter, ``"`` quotes escaped by doubling, no escape character. The file's
+    other signs (unclosed quotes, blank lines...) are checked on the way."""
+    return ((dialect.header or headerless) and dialect.delimiter in FAST_DELIMITERS
             and dialect.quotechar == '"' and dialect.doublequote and dialect.escapechar is None)
 
 

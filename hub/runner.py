@@ -192,7 +192,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
             null_tokens: tuple[str, ...], cap: int | None, on_rows: OnRows = None,
             workers: int = WORKERS, piece_bytes: int | None = None,
             signs: SignsOut | None = None, ahead: Ahead | None = None,
-            delimiter: str = ",", growing: Growing | None = None) -> Partial:
+            delimiter: str = ",", growing: Growing | None = None, *,
+            has_header: bool = True) -> Partial:
     """Check a CSV file in pieces parsed and checked by ``workers`` threads; from the first
     piece whose records span lines on, the streaming reader takes over (see hub.segments).
 
@@ -202,20 +203,21 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     pieces, read, hashed and parsed while the CLI was importing (hub.parseahead); used only if
     they are what this run would have made of the file, else dropped. ``growing``: the file is
     still being written (an inflating ``.csv.gz``); the pieces follow it, and the streaming
-    reader, if it must take over, waits for the whole file."""
+    reader, if it must take over, waits for the whole file. Without ``has_header``, the
+    records start at the first byte and ``header`` names the columns."""
     from hub import scan, segments
     from hub.readers import csv_convert_options
 
     folder = Folder(plan, cap)
     convert = csv_convert_options(header, null_tokens)
     ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
-    start, header_lines = segments.header_span(source.path)
+    start, header_lines = segments.header_span(source.path) if has_header else (0, 0)
     piece_bytes = piece_bytes or segments.PIECE_BYTES
     size = source.path.stat().st_size
     if growing is not None:
         size = growing.wait_for(start + 2 * piece_bytes + 1)[0]
     pieces: Iterable[segments.Piece | AheadPiece]
-    if ahead is not None and delimiter == "," and ahead.matches(  # it read commas
+    if ahead is not None and delimiter == "," and has_header and ahead.matches(  # it read commas
             header, null_tokens, piece_bytes, signs.line_limit if signs else None):
         early, rest = ahead.claim()
         planned = segments.plan(source.path, rest, piece_bytes, on_read=source.feed_hash,

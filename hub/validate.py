@@ -248,16 +248,20 @@ def _run_csv_paths(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[st
                    cap: int | None, on_rows: Callable[[int], None] | None, workers: int,
                    piece_bytes: int | None, opts: ReadOptions, ahead: Ahead | None
                    ) -> Partial:
-    if fast_dialect(prepared.dialect):
-        delimiter = prepared.dialect.delimiter
+    if fast_dialect(prepared.dialect, headerless=True):
+        delimiter, has_header = prepared.dialect.delimiter, prepared.dialect.header
         signs = SignsOut(opts.cell_limit)
         try:
-            header = read_header(src.path, delimiter)
+            # without a header, columns are the fields by position, as the careful reader
+            # names them; a row of another width makes Arrow refuse the file, and the careful
+            # reader reports it
+            header = (read_header(src.path, delimiter) if has_header
+                      else [fp.header for fp in plan.fields])
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
                            on_rows, workers, piece_bytes, signs, ahead, delimiter,
-                           prepared.inflation)
+                           prepared.inflation, has_header=has_header)
         except UnreadableInput:
             pass  # the careful reader will say exactly what and where
         else:
