@@ -129,16 +129,18 @@ def test_a_parquet_file_of_one_large_row_group_is_read_in_bounded_memory(tmp_pat
     assert peaks["dvh"] < peaks["arrow"] / 2, peaks
 
 
-@pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|", ":", " "])
 def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdict(
         tmp_path, monkeypatch, delimiter):
-    """A drop separated by tabs, semicolons or pipes is parsed in pieces by Arrow on both
-    cores, as a comma file is (it went to the careful reader, ~9x slower at 2M rows), and the
-    report is the careful reader's: cells holding the delimiter, commas, quotes and line
-    breaks, including a line break late enough that the stream takes over."""
+    """A drop separated by tabs, semicolons or pipes (detected), or by a colon or a space
+    (``--delimiter``), is parsed in pieces by Arrow on both cores, as a comma file is (it went
+    to the careful reader, ~9x slower at 2M rows), and the report is the careful reader's:
+    cells holding the delimiter, commas, quotes and line breaks, including a line break late
+    enough that the stream takes over."""
     import hub.careful
     import hub.runner
     import hub.validate
+    from hub.inputs import ReadOptions
 
     rows = order_rows(1500)
     rows[10][5] = f"a{delimiter}b, c"
@@ -166,11 +168,12 @@ def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdic
 
     monkeypatch.setattr(hub.validate, "_run_careful", counted)
     monkeypatch.setattr(hub.runner, "iter_csv", stream)
-    got = body_of(validate(path, entry, max_errors=0, piece_bytes=3000))
+    opts = ReadOptions(delimiter=None if delimiter in "\t;|" else delimiter)
+    got = body_of(validate(path, entry, max_errors=0, piece_bytes=3000, options=opts))
     assert careful_runs == []  # the pieces read it all, and the stream the end
     assert len(streams) == 1 and 1300 < streams[0] <= 1400, streams
     monkeypatch.setattr(hub.careful, "FAST_DELIMITERS", frozenset({","}))
-    careful = body_of(validate(path, entry, max_errors=0))
+    careful = body_of(validate(path, entry, max_errors=0, options=opts))
     assert careful_runs == [path]
     assert careful["error_count"] > 50
     assert got == careful
@@ -213,20 +216,21 @@ def test_a_file_without_header_takes_the_fast_path_with_the_careful_verdict(tmp_
     assert got == careful
 
 
-_CELL = st.lists(st.sampled_from([*"a1 ,;|\t\"\n\r", "x@y.com", "5", "é"]),
+_CELL = st.lists(st.sampled_from([*"a1 ,;|:\t\"\n\r", "x@y.com", "5", "é"]),
                  max_size=5).map("".join)
 
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rows=st.lists(st.lists(_CELL, min_size=4, max_size=7), min_size=1, max_size=12),
-       delimiter=st.sampled_from(["\t", ";", "|", ","]), raw=st.booleans(),
+       delimiter=st.sampled_from(["\t", ";", "|", ",", ":", " ", "a"]), raw=st.booleans(),
        piece=st.sampled_from([None, 40]), has_header=st.booleans())
 def test_the_fast_path_gives_the_careful_readers_verdict_on_any_delimiter(rows, delimiter,
                                                                           raw, piece,
                                                                           has_header):
     """Cells full of delimiters, quotes, line breaks and CRs, written by ``csv.writer`` or
-    joined raw (ragged rows, stray quotes), with a header or without (``--no-header``): the
+    joined raw (ragged rows, stray quotes), with a header or without (``--no-header``), with a
+    detected delimiter or one given with ``--delimiter`` (a colon, a space, a letter): the
     fast path, whatever it hands back to the careful reader, reports exactly what the
     careful reader alone reports, or the same error. (2,500 examples passed once; 300 run
     every time.)"""
@@ -236,6 +240,7 @@ def test_the_fast_path_gives_the_careful_readers_verdict_on_any_delimiter(rows, 
 
     header = ["id", "shop", "ref", "email", "qty", "note"]
     records = [header, *rows] if has_header else rows
+    forced = None if delimiter in "\t;|," else delimiter  # as --delimiter: not detected
     if raw:
         text = "".join(delimiter.join(r) + "\n" for r in records)
     else:
@@ -250,7 +255,8 @@ def test_the_fast_path_gives_the_careful_readers_verdict_on_any_delimiter(rows, 
         def outcome() -> object:
             try:
                 return body_of(validate(path, entry, max_errors=0, piece_bytes=piece,
-                                        options=ReadOptions(header=has_header)))
+                                        options=ReadOptions(header=has_header,
+                                                            delimiter=forced)))
             except DvhError as exc:
                 return type(exc).__name__, str(exc)
 
