@@ -136,14 +136,3 @@ def _write_all(out: BinaryIO, chunk: bytes, name: str) -> None:
             raise UnreadableInput(f"{name}: cannot write its decompressed copy "
                                   f"({exc.strerror or exc})") from None
 
-
-def decompress_to_temp(path: Path, kind: str, *, name: str, limit: int = DEFAULT_LIMIT,
-                       directory: Path | None = None) -> Path:
-    """The decompressed content in a new temp file (the caller deletes it)."""
-    inflation = Inflation(path, kind, name=name, limit=limit, directory=directory)
-    try:
-        inflation.wait()
-    except BaseException:
-        inflation.close()
-        raise
-    return inflation.path

@@ -17,9 +17,10 @@ competing with it, and hands over what it has not started.
 
 It works from a guess (the CLI reads its own command line before Typer does, cli.early), so
 the run takes the pieces only if the file (device, inode, size, modification time), the
-header, the null tokens, the piece size and the cell limit are exactly what it would have used
-itself; otherwise it drops them and reads the file as usual (the hash of the bytes already
-read stays good: it is a prefix of the file's).
+header, the delimiter (sniffed from the file's head, as the run does), the null tokens, the
+piece size and the cell limit are exactly what it would have used itself; otherwise it drops
+them and reads the file as usual (the hash of the bytes already read stays good: it is a
+prefix of the file's).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Ahead:
         self.null_tokens, self.line_limit = null_tokens, line_limit
         self.piece_bytes, self.max_pieces = piece_bytes, max_pieces
         self.header: list[str] | None = None
+        self.delimiter = ","  # sniffed before the parse, as ``hub.inputs.prepare`` does
         self.items: list[AheadPiece] = []
         self.next_pos = 0  # where the pieces read end: the run reads on from here
         self.pool = Buffers(piece_bytes)  # handed on to the run's reader with the pieces
@@ -114,14 +116,17 @@ class Ahead:
         """Stage two: parse the pieces read, in order, until the run claims the rest."""
         from hub import segments
         from hub.readers import csv_convert_options, read_header
+        from hub.sniff import HEAD_BYTES, sniff_delimiter
 
-        header = read_header(self.path)
+        with self.path.open("rb") as fh:  # a .csv read with the defaults: sniffed as the run will
+            delimiter = sniff_delimiter(fh.read(HEAD_BYTES).decode("utf-8", errors="replace"))
+        header = read_header(self.path, delimiter)
         if not header:
             return
         convert = csv_convert_options(header, self.null_tokens)
         ascii_convert = csv_convert_options(header, self.null_tokens, check_utf8=False)
         with self._lock:
-            self.header = header
+            self.header, self.delimiter = header, delimiter
             todo = list(self.items)
         for item in todo:
             with self._lock:
@@ -131,7 +136,8 @@ class Ahead:
             piece = item.piece
             try:
                 parsed, found = segments.parse_scanned(piece, header, convert, ascii_convert,
-                                                       line_limit=self.line_limit)
+                                                       line_limit=self.line_limit,
+                                                       delimiter=delimiter)
             except BaseException as exc:
                 item.future.set_exception(exc)
                 return
@@ -150,11 +156,11 @@ class Ahead:
         self._imported.set()
 
     def matches(self, header: list[str], null_tokens: tuple[str, ...], piece_bytes: int,
-                line_limit: int | None) -> bool:
+                line_limit: int | None, delimiter: str = ",") -> bool:
         """Whether the pieces are what the run would have made of the same file."""
         with self._lock:
-            seen = self.header
-        return (seen == header and self.null_tokens == null_tokens
+            seen, split = self.header, self.delimiter
+        return (seen == header and split == delimiter and self.null_tokens == null_tokens
                 and self.piece_bytes == piece_bytes
                 and (line_limit is None or line_limit == self.line_limit)
                 and file_identity(self.path) == self.identity)
@@ -199,8 +205,9 @@ class Ahead:
 
 def start(path: Path, *, null_tokens: tuple[str, ...] = (), line_limit: int | None = None,
           piece_bytes: int | None = None, max_pieces: int = MAX_PIECES) -> Ahead | None:
-    """Begin reading ``path`` ahead, a regular file the caller expects to be comma-separated
-    UTF-8 with a header (``line_limit``: the cell limit, None for the default). Returns once
+    """Begin reading ``path`` ahead, a regular file the caller expects to be a UTF-8 ``.csv``
+    with a header, read with the defaults (``line_limit``: the cell limit, None for the
+    default; the delimiter is sniffed as the run sniffs it). Returns once
     numpy, pyarrow and the parser are imported, on the caller's thread, while the thread
     reads: two threads importing would only take turns."""
     identity = file_identity(path)

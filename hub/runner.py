@@ -217,8 +217,8 @@ def run_csv(plan: Plan, cmap: ColumnMap, source: Source, header: list[str],
     if growing is not None:
         size = growing.wait_for(start + 2 * piece_bytes + 1)[0]
     pieces: Iterable[segments.Piece | AheadPiece]
-    if ahead is not None and delimiter == "," and has_header and ahead.matches(  # it read commas
-            header, null_tokens, piece_bytes, signs.line_limit if signs else None):
+    if ahead is not None and has_header and ahead.matches(
+            header, null_tokens, piece_bytes, signs.line_limit if signs else None, delimiter):
         early, rest = ahead.claim()
         planned = segments.plan(source.path, rest, piece_bytes, on_read=source.feed_hash,
                                 head=False, pool=ahead.pool)

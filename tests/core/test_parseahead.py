@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub import parseahead
+from hub.inputs import ReadOptions
 from hub.parseahead import Ahead, AheadPiece
 from hub.pieces import Piece
 from hub.prehash import file_identity
@@ -118,16 +120,48 @@ def test_a_file_changed_after_the_start_is_read_again(tmp_path, reference):
     assert parseahead.take(path) is None
 
 
-def test_a_file_of_another_delimiter_drops_the_pieces_and_their_buffers(tmp_path):
-    path = tmp_path / "orders.csv"
-    letters = ["".join(chr(97 + int(d)) for d in str(i)) for i in range(2000)]
-    path.write_text("id;shop;ref;email;qty;note\n" + "".join(
-        f"{i + 1};a;{i};u{name}@x.com;3;\n" for i, name in enumerate(letters)),
-        encoding="utf-8")
+def _semicolons(path: Path) -> Path:
+    rows = order_rows(3000, seed=11)
+    rows[7][5] = "a;b, c"
+    rows[9][5] = 'say "hi"'
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(
+            [["id", "shop", "ref", "email", "qty", "note"], *rows])
+    return path
+
+
+def test_a_semicolon_file_is_parsed_ahead_with_semicolons(tmp_path, monkeypatch):
+    """The thread sniffs the delimiter as the run will, so a ``.csv`` of semicolons is parsed
+    ahead and used, not parsed with commas and thrown away."""
+    import hub.runner
+
+    streams: list[int] = []
+    real_stream = hub.runner.iter_csv
+    monkeypatch.setattr(hub.runner, "iter_csv",
+                        lambda *a, **k: streams.append(1) or real_stream(*a, **k))
+    path = _semicolons(tmp_path / "orders.csv")
+    want = body_of(_run(path))
+    assert want["error_count"] > 100
+    job = parseahead.start(path, piece_bytes=PIECE, max_pieces=6)
+    job.wait()
+    assert job.delimiter == ";"
+    claims = []
+    real_claim = job.claim
+    job.claim = lambda: claims.append(1) or real_claim()  # type: ignore[method-assign]
+    report = _run(path)
+    assert claims == [1]  # the run took the pieces
+    assert streams == []  # ... parsed as they are (pieces split wrong would go to the stream)
+    assert body_of(report) == want
+    assert report.source.sha256 == _sha(path)
+
+
+def test_a_file_read_otherwise_drops_the_pieces_and_their_buffers(tmp_path):
+    """The run splits on commas (``--delimiter ,``) where the thread sniffed semicolons."""
+    path = _semicolons(tmp_path / "orders.csv")
     job = parseahead.start(path, piece_bytes=PIECE)
     job.wait()
-    report = _run(path)
-    assert report.valid and report.rows == 2000  # read as ';'-separated, not by the thread
+    report = _run(path, options=ReadOptions(delimiter=","))
+    assert not report.valid and report.rows == 3000  # one column: every field missing
     assert report.source.sha256 == _sha(path)
     assert job.items == []  # let go
     assert job.pool.free.qsize() == 0  # and the buffers they were read into
