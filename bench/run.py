@@ -68,7 +68,7 @@ def tools(rows: int, only: set[str] | None) -> list[Tool]:
     return [t for t in all_tools if only is None or t.name in only]
 
 
-def run_once(tool: Tool) -> None:
+def run_once(tool: Tool, *, record: bool = True) -> None:
     start = time.perf_counter()
     proc = subprocess.Popen(tool.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=ROOT)
@@ -76,6 +76,8 @@ def run_once(tool: Tool) -> None:
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{tool.name} failed ({proc.returncode}): {err.decode()[-500:]}")
+    if not record:
+        return
     tool.walls.append(wall)
     tool.cpus.append(getattr(proc, "_dvh_cpu", 0.0))
     tool.peaks.append(getattr(proc, "_dvh_maxrss", 0))
@@ -158,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
                         "(dvh, pyarrow, pandera, pydantic, dvh-parquet, pyarrow-parquet)")
     parser.add_argument("--slow-runs", type=int, default=3,
                         help="runs of the slow peers (pandera, pydantic), in the first rounds")
+    parser.add_argument("--warm", action="store_true",
+                        help="run each tool once untimed right before each timed run: on this "
+                        "VM a process that touches memory left idle pays for it in system "
+                        "time (pyarrow's whole-file read most of all), and this measures "
+                        "every tool with its memory warm")
     args = parser.parse_args(argv)
     if not (DATA / f"orders_{args.rows}.csv").exists():
         print(f"generating {args.rows:,} rows ...", file=sys.stderr)
@@ -168,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         for t in all_tools:
             if t.name in ("pandera", "pydantic") and i >= args.slow_runs:
                 continue
+            if args.warm:
+                run_once(t, record=False)
             run_once(t)
             print(f"run {i + 1}: {t.name} {t.walls[-1]:.2f}s", file=sys.stderr)
-    print(table(all_tools, args.rows, args.runs, args.slow_runs))
+    print(table(all_tools, args.rows, args.runs, args.slow_runs)
+          + ("\n\n(warm: each timed run right after an untimed run of the same tool)"
+             if args.warm else ""))
     for line in paired(all_tools):
         print(line)
     return 0
