@@ -66,8 +66,19 @@ def filled(arr: Any, value: Any) -> Any:
 
 
 def to_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """An Arrow boolean (nulls as False) as a numpy bool array."""
-    return np.asarray(filled(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+    """An Arrow boolean (nulls as False) as a numpy bool array. numpy unpacks the bits: Arrow's
+    own conversion goes value by value (~125 us per 96k values against ~9 us), and a piece's
+    checks convert about twenty masks (perf: 2.2% of a warm 5M-row run)."""
+    arr = filled(arr, False)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_boolean(arr.type):
+        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+    n, off = len(arr), arr.offset
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)[off // 8:(off + n + 7) // 8]
+    return np.unpackbits(bits, bitorder="little")[off % 8:off % 8 + n].view(bool)
 
 
 def value_bytes(arr: pa.Array) -> np.ndarray:

@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hub.kernels import to_mask
+
 MAX_RUN = 1 << 22  # runs stop merging at this size: bounds the memory a merge needs
 _SEP = "\x1f"
 
@@ -63,7 +65,7 @@ class _Runs:
                 if inside.any():
                     idx = np.flatnonzero(inside)
                     same = pc.equal(keys.take(pa.array(pos[idx])), needles.take(pa.array(idx)))
-                    hit[idx] = np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+                    hit[idx] = to_mask(same)
             found[hit] = rows[pos[hit]]
         return found
 
@@ -101,8 +103,7 @@ def _sorted_groups(keys: Any) -> tuple[Any, np.ndarray]:
     s = keys.take(order_arr)
     starts = np.ones(len(s), dtype=bool)
     if len(s) > 1:
-        starts[1:] = np.asarray(pc.not_equal(s[1:], s[:-1]).to_numpy(zero_copy_only=False),
-                                dtype=bool)
+        starts[1:] = to_mask(pc.not_equal(s[1:], s[:-1]))
     return order_arr.to_numpy(), starts
 
 
