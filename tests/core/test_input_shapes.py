@@ -129,6 +129,36 @@ def test_a_parquet_file_of_one_large_row_group_is_read_in_bounded_memory(tmp_pat
     assert peaks["dvh"] < peaks["arrow"] / 2, peaks
 
 
+def _count_careful_runs(monkeypatch) -> list[Path]:
+    """The files the careful reader reads from now on (it still reads them)."""
+    import hub.validate
+
+    runs: list[Path] = []
+    real = hub.validate._run_careful
+
+    def counted(plan, src, *args, **kwargs):
+        runs.append(src.path)
+        return real(plan, src, *args, **kwargs)
+
+    monkeypatch.setattr(hub.validate, "_run_careful", counted)
+    return runs
+
+
+def _count_streams(monkeypatch) -> list[int]:
+    """The first row of each hand-over to the streaming reader from now on."""
+    import hub.runner
+
+    firsts: list[int] = []
+    real = hub.runner.iter_csv
+
+    def stream(*args, **kwargs):
+        firsts.append(kwargs["first_row"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hub.runner, "iter_csv", stream)
+    return firsts
+
+
 @pytest.mark.parametrize("delimiter", ["\t", ";", "|", ":", " "])
 def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdict(
         tmp_path, monkeypatch, delimiter):
@@ -138,8 +168,6 @@ def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdic
     cells holding the delimiter, commas, quotes and line breaks, including a line break late
     enough that the stream takes over."""
     import hub.careful
-    import hub.runner
-    import hub.validate
     from hub.inputs import ReadOptions
 
     rows = order_rows(1500)
@@ -152,22 +180,7 @@ def test_tab_semicolon_and_pipe_files_take_the_fast_path_with_the_careful_verdic
         writer.writerow(["id", "shop", "ref", "email", "qty", "note"])
         writer.writerows(rows)
     entry = entry_for("order", Order)
-    careful_runs: list[Path] = []
-    real_careful = hub.validate._run_careful
-
-    def counted(plan, src, *args, **kwargs):
-        careful_runs.append(src.path)
-        return real_careful(plan, src, *args, **kwargs)
-
-    streams: list[int] = []
-    real_stream = hub.runner.iter_csv
-
-    def stream(*args, **kwargs):
-        streams.append(kwargs["first_row"])
-        return real_stream(*args, **kwargs)
-
-    monkeypatch.setattr(hub.validate, "_run_careful", counted)
-    monkeypatch.setattr(hub.runner, "iter_csv", stream)
+    careful_runs, streams = _count_careful_runs(monkeypatch), _count_streams(monkeypatch)
     opts = ReadOptions(delimiter=None if delimiter in "\t;|" else delimiter)
     got = body_of(validate(path, entry, max_errors=0, piece_bytes=3000, options=opts))
     assert careful_runs == []  # the pieces read it all, and the stream the end
@@ -186,7 +199,6 @@ def test_a_file_without_header_takes_the_fast_path_with_the_careful_verdict(tmp_
     file, against 2.8 s now); a late quoted line break hands the rest to the stream. The
     report is the careful reader's, line numbers and all."""
     import hub.careful
-    import hub.validate
     from hub.inputs import ReadOptions
 
     rows = order_rows(1500)
@@ -196,17 +208,11 @@ def test_a_file_without_header_takes_the_fast_path_with_the_careful_verdict(tmp_
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     entry = entry_for("order", Order)
-    careful_runs: list[Path] = []
-    real_careful = hub.validate._run_careful
-
-    def counted(plan, src, *args, **kwargs):
-        careful_runs.append(src.path)
-        return real_careful(plan, src, *args, **kwargs)
-
-    monkeypatch.setattr(hub.validate, "_run_careful", counted)
+    careful_runs, streams = _count_careful_runs(monkeypatch), _count_streams(monkeypatch)
     opts = ReadOptions(header=False)
     got = body_of(validate(path, entry, max_errors=0, piece_bytes=3000, options=opts))
     assert careful_runs == []
+    assert len(streams) == 1 and 1300 < streams[0] <= 1400, streams
     monkeypatch.setattr(hub.careful, "FAST_DELIMITERS", frozenset())
     careful = body_of(validate(path, entry, max_errors=0, options=opts))
     assert careful_runs == [path]
