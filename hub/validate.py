@@ -235,13 +235,11 @@ def _run_csv(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...
     checked as it grows; whatever the run made of it, an inflation that failed is the answer
     (a corrupt stream, the size limit), as it was when the run waited for the whole file."""
     try:
-        total = _run_csv_paths(plan, src, prepared, tokens, cap, on_rows, workers,
-                               piece_bytes, opts, ahead)
+        return _run_csv_paths(plan, src, prepared, tokens, cap, on_rows, workers,
+                              piece_bytes, opts, ahead)
     except Exception:
         prepared.whole()  # raises the inflation's own error, if it failed
         raise
-    prepared.whole()
-    return total
 
 
 def _run_csv_paths(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str, ...],
