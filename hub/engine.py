@@ -18,10 +18,10 @@ from uuid import UUID
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
+from hub import arrowops as ops
 from hub.compile import ROW, FieldPlan, Plan
 from hub.kernels import filled, to_mask
 
@@ -99,7 +99,7 @@ def plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _distinct(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     """Row -> distinct index (-1 for null), and the distinct values as Python objects."""
     try:
-        enc = pc.dictionary_encode(arr)
+        enc = ops.dictionary_encode(arr)
         indices = filled(enc.indices, -1).to_numpy(zero_copy_only=False)
         return indices.astype(np.int64, copy=False), enc.dictionary.to_pylist()
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
@@ -157,7 +157,7 @@ def _few_distinct(arr: pa.Array, kernel_kind: str | None, memo: dict[int, bool] 
     known = memo.get(column) if memo is not None else None
     if known is not None:
         return known
-    few = bool(pc.count_distinct(arr.slice(0, SAMPLE)).as_py() <= FEW_DISTINCT * SAMPLE)
+    few = bool(ops.count_distinct(arr.slice(0, SAMPLE)).as_py() <= FEW_DISTINCT * SAMPLE)
     if memo is not None:
         memo[column] = few
     return few
@@ -174,7 +174,7 @@ def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool,
     arr = plain(arr)
     n = len(arr)
     groups: list[Group] = []
-    nulls = to_mask(arr.is_null()) if arr.null_count else None
+    nulls = to_mask(ops.is_null(arr)) if arr.null_count else None
     if nulls is not None and not fp.nullable and not fp.has_default:
         groups.append(Group(fp.header, order, None, [MISSING], np.flatnonzero(nulls)))
     text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
@@ -191,7 +191,7 @@ def check_column(order: int, fp: FieldPlan, arr: pa.Array, want_key: bool,
         positions = np.flatnonzero(residual)
         indices, distinct = np.zeros(0, dtype=np.int64), []
         if len(positions):
-            sub = arr if len(positions) == n else arr.take(pa.array(positions))
+            sub = arr if len(positions) == n else ops.take(arr, ops.indices(positions))
             indices, distinct = _distinct(sub)
     else:
         positions, indices, distinct, key = _via_dictionary(arr, kernel, vector_key)
@@ -224,10 +224,10 @@ def _via_dictionary(arr: pa.Array, kernel: Any, want_key: bool
     """Dictionary-encode, let the kernel judge the dictionary, map back to rows: (rows left
     to Pydantic, their distinct index, the distinct values left, per-row keys)."""
     try:
-        enc = pc.dictionary_encode(arr)
+        enc = ops.dictionary_encode(arr)
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-        rows = np.flatnonzero(to_mask(arr.is_valid())) if arr.null_count else np.arange(len(arr))
-        indices, distinct = _distinct(arr.take(pa.array(rows)) if arr.null_count else arr)
+        rows = np.flatnonzero(to_mask(ops.is_valid(arr))) if arr.null_count else np.arange(len(arr))
+        indices, distinct = _distinct(ops.take(arr, ops.indices(rows)) if arr.null_count else arr)
         return rows, indices, distinct, None
     dictionary = enc.dictionary
     row_idx = filled(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -236,14 +236,14 @@ def _via_dictionary(arr: pa.Array, kernel: Any, want_key: bool
         accepted = kernel(dictionary, want_key)
         left = np.flatnonzero(~accepted.mask)
         if want_key and accepted.key is not None:
-            key = accepted.key.take(enc.indices)
+            key = ops.take(accepted.key, enc.indices)
     else:
         left = np.arange(len(dictionary))
     lookup = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # last slot: null rows
     lookup[left] = np.arange(len(left))
     per_row = lookup[row_idx]
     positions = np.flatnonzero(per_row >= 0)
-    distinct = dictionary.take(pa.array(left)).to_pylist() if len(left) else []
+    distinct = ops.take(dictionary, ops.indices(left)).to_pylist() if len(left) else []
     return positions, per_row[positions], distinct, key
 
 
@@ -286,8 +286,8 @@ def _vector_key(fp: FieldPlan, n: int, key: pa.Array | None, positions: np.ndarr
         if rows:
             mask = np.zeros(n, dtype=bool)
             mask[rows] = True
-            key = pc.replace_with_mask(key.cast(arrow_type), pa.array(mask),
-                                       pa.array(values, arrow_type))
+            key = ops.replace_with_mask(ops.cast(key, arrow_type), ops.mask(mask),
+                                        pa.array(values, arrow_type))
     return ColumnOutcome(groups, key, extra)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hub import arrowops as ops
 from hub import shapes
 
 INT_DIGITS = 18  # up to 18 digits always fits int64, so Arrow's cast cannot overflow
@@ -62,7 +62,7 @@ class Accepted:
 def filled(arr: Any, value: Any) -> Any:
     """``arr.fill_null(value)``, skipped when there is no null: each call builds a scalar and
     runs a kernel (~0.1 ms on 64k cells), and a batch's checks made ~28 of them."""
-    return arr.fill_null(value) if arr.null_count else arr
+    return ops.fill_null(arr, value) if arr.null_count else arr
 
 
 def to_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -121,22 +121,23 @@ def _scatter(n: int, where: np.ndarray, values: np.ndarray, fill: Any = 0) -> np
 def int_kernel(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
         n = len(arr)
-        digits = pc.and_(pc.ascii_is_decimal(arr),
-                         pc.less_equal(pc.binary_length(arr), INT_DIGITS))
+        digits = ops.and_(ops.ascii_is_decimal(arr),
+                         ops.less_equal(ops.binary_length(arr), INT_DIGITS))
         cand = to_mask(digits)
-        rest = ~cand & to_mask(pc.is_valid(arr)) if arr.null_count else ~cand
+        rest = ~cand & to_mask(ops.is_valid(arr)) if arr.null_count else ~cand
         if rest.any():  # negative numbers: a regex, but only over what is left
             idx = np.flatnonzero(rest)
-            signed = to_mask(pc.match_substring_regex(arr.take(pa.array(idx)), _SIGNED_INT))
+            left = ops.take(arr, ops.indices(idx))
+            signed = to_mask(ops.match_substring_regex(left, _SIGNED_INT))
             cand[idx[signed]] = True
         if not cand.any():
             return Accepted(cand, pa.nulls(n, pa.int64()) if want_key else None)
-        sub = arr if cand.all() else arr.filter(pa.array(cand))
-        values = _scatter(n, cand, pc.cast(sub, pa.int64()).to_numpy(zero_copy_only=False))
+        sub = arr if cand.all() else ops.filter(arr, ops.mask(cand))
+        values = _scatter(n, cand, ops.cast(sub, pa.int64()).to_numpy(zero_copy_only=False))
         ok = cand & _bounds_ok(values, spec)
         if spec.multiple_of is not None:
             ok &= values % spec.multiple_of == 0
-        key = pa.array(values, mask=~ok) if want_key else None
+        key = ops.int64_with_nulls(values, ok) if want_key else None
         return Accepted(ok, key)
     return run
 
@@ -154,7 +155,7 @@ def _plain_numbers(arr: pa.Array) -> np.ndarray:
     ok = np.diff(value_offsets(arr)) <= MAX_NUMBER_BYTES
     if not ok.any():
         return ok
-    return ok & to_mask(pc.match_substring_regex(arr, _PLAIN_NUMBER))
+    return ok & to_mask(ops.match_substring_regex(arr, _PLAIN_NUMBER))
 
 
 def _plain_subset(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
@@ -162,7 +163,7 @@ def _plain_subset(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
     cand = _plain_numbers(arr)
     if not cand.any():
         return cand, None
-    return cand, arr if cand.all() else arr.filter(pa.array(cand))
+    return cand, arr if cand.all() else ops.filter(arr, ops.mask(cand))
 
 
 def float_kernel(spec: Spec) -> Kernel:
@@ -171,7 +172,7 @@ def float_kernel(spec: Spec) -> Kernel:
         if sub is None:
             return Accepted(cand)
         values = _scatter(len(arr), cand,
-                          pc.cast(sub, pa.float64()).to_numpy(zero_copy_only=False))
+                          ops.cast(sub, pa.float64()).to_numpy(zero_copy_only=False))
         # a 400-digit number parses to inf; Pydantic then decides on allow_inf_nan
         ok = cand & np.isfinite(values) & _bounds_ok(values, spec)
         return Accepted(ok)
@@ -195,7 +196,7 @@ def decimal_kernel(spec: Spec) -> Kernel:
             if spec.max_digits is not None and spec.decimal_places is not None:
                 ok_sub &= digits - places <= spec.max_digits - spec.decimal_places
         if spec.bounds:
-            floats = pc.cast(sub, pa.float64()).to_numpy(zero_copy_only=False)
+            floats = ops.cast(sub, pa.float64()).to_numpy(zero_copy_only=False)
             ok_sub &= _strict_float_bounds(floats, spec)
         ok = np.zeros(n, dtype=bool)
         ok[cand] = ok_sub
@@ -205,11 +206,11 @@ def decimal_kernel(spec: Spec) -> Kernel:
 
 def _decimal_digits(sub: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(digits, decimal places) of plain decimal strings after Decimal.normalize()."""
-    body = pc.utf8_ltrim(pc.utf8_ltrim(sub, "-"), "0")  # leading zeros never count
-    has_dot = to_mask(pc.match_substring(body, "."))
-    trimmed = pc.if_else(pa.array(has_dot), pc.utf8_rtrim(pc.utf8_rtrim(body, "0"), "."), body)
-    length = pc.binary_length(trimmed).to_numpy(zero_copy_only=False).astype(np.int64)
-    dot = pc.find_substring(trimmed, ".").to_numpy(zero_copy_only=False).astype(np.int64)
+    body = ops.utf8_ltrim(ops.utf8_ltrim(sub, "-"), "0")  # leading zeros never count
+    has_dot = to_mask(ops.match_substring(body, "."))
+    trimmed = ops.if_else(ops.mask(has_dot), ops.utf8_rtrim(ops.utf8_rtrim(body, "0"), "."), body)
+    length = ops.binary_length(trimmed).to_numpy(zero_copy_only=False).astype(np.int64)
+    dot = ops.find_substring(trimmed, ".").to_numpy(zero_copy_only=False).astype(np.int64)
     frac = np.where(dot >= 0, length - dot - 1, 0)
     digits = np.where(dot >= 0, length - 1, length)
     return digits, frac
@@ -231,7 +232,7 @@ def bool_kernel(spec: Spec) -> Kernel:
     tokens = pa.array(sorted(BOOL_TOKENS))
 
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        return Accepted(to_mask(pc.is_in(pc.ascii_lower(arr), value_set=tokens)))
+        return Accepted(to_mask(ops.is_in(ops.ascii_lower(arr), tokens)))
     return run
 
 
@@ -240,7 +241,7 @@ def choice_kernel(spec: Spec) -> Kernel:
     values = pa.array(list(spec.choices), pa.string())
 
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        ok = to_mask(pc.is_in(arr, value_set=values))
+        ok = to_mask(ops.is_in(arr, values))
         return Accepted(ok, _masked(arr, ok) if want_key else None)
     return run
 
@@ -249,7 +250,7 @@ def str_kernel(spec: Spec) -> Kernel:
     regex = spec.pattern
 
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        ok = to_mask(pc.is_valid(arr)) if arr.null_count else np.ones(len(arr), dtype=bool)
+        ok = to_mask(ops.is_valid(arr)) if arr.null_count else np.ones(len(arr), dtype=bool)
         if spec.min_length is not None or spec.max_length is not None:
             ok &= _length_ok(arr, spec.min_length, spec.max_length)
         if regex is not None and ok.any():
@@ -272,7 +273,7 @@ def _length_ok(arr: pa.Array, low: int | None, high: int | None) -> np.ndarray:
         sure &= size >= 4 * low
     unsure = np.flatnonzero(ok & ~sure)
     if len(unsure):
-        chars = filled(pc.utf8_length(arr.take(pa.array(unsure))), 0).to_numpy(
+        chars = filled(ops.utf8_length(ops.take(arr, ops.indices(unsure))), 0).to_numpy(
             zero_copy_only=False)
         good = np.ones(len(unsure), dtype=bool)
         if high is not None:
@@ -288,10 +289,10 @@ def _re2_proves_match(arr: pa.Array, regex: str) -> np.ndarray:
     ``re2_compatible``), RE2's match is Pydantic's; elsewhere nothing is proven."""
     raw = value_bytes(arr)
     if raw.size and (raw.max() >= 0x80 or (raw == 0x0B).any()):
-        plain = to_mask(pc.and_(pc.string_is_ascii(arr),
-                                pc.invert(pc.match_substring(arr, "\x0b"))))
-        return plain & to_mask(pc.match_substring_regex(arr, regex))
-    return to_mask(pc.match_substring_regex(arr, regex))
+        plain = to_mask(ops.and_(ops.string_is_ascii(arr),
+                                ops.invert(ops.match_substring(arr, "\x0b"))))
+        return plain & to_mask(ops.match_substring_regex(arr, regex))
+    return to_mask(ops.match_substring_regex(arr, regex))
 
 
 # Syntax whose meaning is the same in RE2 and in Rust's regex crate on ASCII input. Anything
@@ -341,7 +342,7 @@ def re2_compatible(pattern: str) -> bool:
     if in_class:
         return False
     try:
-        pc.match_substring_regex(pa.nulls(1, pa.string()), pattern)  # RE2 compiles it
+        ops.match_substring_regex(pa.nulls(1, pa.string()), pattern)  # RE2 compiles it
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True
@@ -357,14 +358,14 @@ def shape_kernel(spec: Spec) -> Kernel:
         ok = shapes.accept(arr, templates)
         key = None
         if want_key and canonical_key:
-            text = pc.ascii_lower(arr) if spec.kind == "uuid" else arr
+            text = ops.ascii_lower(arr) if spec.kind == "uuid" else arr
             key = _masked(text, ok)
         return Accepted(ok, key)
     return run
 
 
 def _masked(arr: pa.Array, ok: np.ndarray) -> pa.Array:
-    return pc.if_else(pa.array(ok), arr, pa.scalar(None, arr.type))
+    return ops.if_else(ops.mask(ok), arr, pa.scalar(None, arr.type))
 
 
 Kernel = Any  # Callable[[pa.Array, bool], Accepted]

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from hub.arrowops import sorted_distinct
 from hub.report import ColumnErrors, ErrorItem, TopValue
 
 WARNING = "warning"
@@ -85,10 +86,10 @@ class Partial:
             return
         bad = [r for r, e in zip(rows, has_error, strict=True) if e]
         warned = [r for r, e in zip(rows, has_error, strict=True) if not e]
-        errors = np.unique(np.concatenate(bad)) if bad else np.zeros(0, dtype=np.int64)
+        errors = sorted_distinct(np.concatenate(bad)) if bad else np.zeros(0, dtype=np.int64)
         self.invalid_rows += int(errors.size)
         if warned:
-            only = np.setdiff1d(np.unique(np.concatenate(warned)), errors, assume_unique=True)
+            only = np.setdiff1d(sorted_distinct(np.concatenate(warned)), errors, assume_unique=True)
             self.warning_rows += int(only.size)
 
     def fail_every_row(self, items: Sequence[ErrorItem]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from hub.arrowops import sorted_distinct
 from hub.checks import ERROR, WARNING, SchemaChecks
 from hub.compile import Plan
 from hub.engine import BatchOutcome, ColumnMap, Group, check_batch, jsonable
@@ -88,7 +89,7 @@ def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndar
                          sev[i].count(WARNING) if sev else 0)
     all_rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
     if sev is None:
-        part.invalid_rows = int(np.unique(all_rows).size)
+        part.invalid_rows = int(sorted_distinct(all_rows).size)
     else:
         part.count_rows([g.rows for g in groups], [ERROR in s for s in sev])
     total = part.error_count

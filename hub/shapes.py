@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from hub import arrowops as ops
 
 # Template letters: 9 digit, x hex digit, S date/time separator, ± offset sign; else literal.
 _ALTERNATIVES = {"S": b"T ", "±": b"+-"}
@@ -178,9 +179,9 @@ def accept(arr: pa.Array, templates: list[Template]) -> np.ndarray:
     ok = np.zeros(n, dtype=bool)
     if n == 0:
         return ok
-    lengths = pc.binary_length(arr)
+    lengths = ops.binary_length(arr)
     if lengths.null_count:
-        lengths = lengths.fill_null(-1)
+        lengths = ops.fill_null(lengths, -1)
     lengths = lengths.to_numpy(zero_copy_only=False)
     by_width: dict[int, list[Template]] = {}
     for t in templates:
@@ -193,7 +194,7 @@ def accept(arr: pa.Array, templates: list[Template]) -> np.ndarray:
         if count == n or _only_these(arr, count * width):
             m = byte_matrix(arr, width, count)  # other cells are empty: no copy needed
         else:
-            m = byte_matrix(arr.filter(pa.array(sel)), width, count)
+            m = byte_matrix(ops.filter(arr, ops.mask(sel)), width, count)
         hit = np.zeros(count, dtype=bool)
         for t in group:
             hit |= t.check(m)

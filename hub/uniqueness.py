@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hub import arrowops as ops
 from hub.kernels import to_mask
 
 MAX_RUN = 1 << 22  # runs stop merging at this size: bounds the memory a merge needs
@@ -59,12 +59,13 @@ class _Runs:
                 hit = np.zeros(len(needles), dtype=bool)
                 hit[inside] = keys[pos[inside]] == needles[inside]
             else:
-                pos = pc.search_sorted(keys, needles).to_numpy().astype(np.int64)
+                pos = ops.search_sorted(keys, needles).to_numpy().astype(np.int64)
                 inside = pos < len(keys)
                 hit = np.zeros(len(needles), dtype=bool)
                 if inside.any():
                     idx = np.flatnonzero(inside)
-                    same = pc.equal(keys.take(pa.array(pos[idx])), needles.take(pa.array(idx)))
+                    same = ops.equal(ops.take(keys, ops.indices(pos[idx])),
+                                     ops.take(needles, ops.indices(idx)))
                     hit[idx] = to_mask(same)
             found[hit] = rows[pos[hit]]
         return found
@@ -84,8 +85,8 @@ class _Runs:
                 self.rows.append(np.insert(r1, pos, r2))
             else:
                 merged = pa.concat_arrays([k1, k2])
-                order = pc.sort_indices(merged)
-                self.keys.append(merged.take(order))
+                order = ops.sort_indices(merged)
+                self.keys.append(ops.take(merged, order))
                 self.rows.append(np.concatenate([r1, r2])[order.to_numpy()])
 
 
@@ -99,11 +100,11 @@ def _sorted_groups(keys: Any) -> tuple[Any, np.ndarray]:
             starts[0] = True
             np.not_equal(s[1:], s[:-1], out=starts[1:])
         return order, starts
-    order_arr = pc.sort_indices(keys)
-    s = keys.take(order_arr)
+    order_arr = ops.sort_indices(keys)
+    s = ops.take(keys, order_arr)
     starts = np.ones(len(s), dtype=bool)
     if len(s) > 1:
-        starts[1:] = to_mask(pc.not_equal(s[1:], s[:-1]))
+        starts[1:] = to_mask(ops.not_equal(s[1:], s[:-1]))
     return order_arr.to_numpy(), starts
 
 
@@ -209,16 +210,15 @@ class VectorIndex:
         if isinstance(distinct, np.ndarray):
             self.runs.add(distinct[new], first[new])
         else:
-            self.runs.add(distinct.filter(pa.array(new)), first[new])
+            self.runs.add(ops.filter(distinct, ops.mask(new)), first[new])
         return first
 
     def check(self, key: pa.Array, offset: int) -> list[tuple[int, int, np.ndarray]]:
         """(batch position of the key's first row here, first row in the file, batch rows of
         the duplicates) for every key of this batch that is a duplicate."""
         if key.null_count:
-            valid = np.flatnonzero(np.asarray(key.is_valid().to_numpy(zero_copy_only=False),
-                                              dtype=bool))
-            key = key.filter(key.is_valid())
+            valid = np.flatnonzero(to_mask(ops.is_valid(key)))
+            key = ops.filter(key, ops.is_valid(key))
         else:
             valid = np.arange(len(key))
         if not len(valid):
@@ -233,12 +233,12 @@ class VectorIndex:
                     dense.grow(low, high)
                     return dense.check(kv, valid, offset)
         else:
-            kv = key.cast(pa.large_string())
+            kv = ops.cast(key, pa.large_string())
         order, starts = _sorted_groups(kv)
         rows = valid[order]  # batch rows in key order (ascending within equal keys)
         group = np.cumsum(starts) - 1
-        distinct = kv[order[starts]] if isinstance(kv, np.ndarray) else kv.take(
-            pa.array(order[starts]))
+        distinct = kv[order[starts]] if isinstance(kv, np.ndarray) else ops.take(
+            kv, ops.indices(order[starts]))
         first_local = rows[starts]
         first = self._lookup_and_add(distinct, first_local, offset)
         is_dup = ~starts | (first != first_local + offset)[group]
@@ -280,10 +280,10 @@ def join_parts(parts: list[pa.Array]) -> pa.Array:
     """One string key from several int/string parts, injective: parts are escaped and joined."""
     texts = []
     for part in parts:
-        text = pc.cast(part, pa.string()) if not pa.types.is_string(part.type) else part
-        text = pc.replace_substring(text, "\\", "\\\\")
-        texts.append(pc.replace_substring(text, _SEP, "\\u"))
-    return pc.binary_join_element_wise(*texts, _SEP)
+        text = ops.cast(part, pa.string()) if not pa.types.is_string(part.type) else part
+        text = ops.replace_substring(text, "\\", "\\\\")
+        texts.append(ops.replace_substring(text, _SEP, "\\u"))
+    return ops.binary_join_element_wise(*texts, _SEP)
 
 
 class UniqueIndex:
