@@ -58,15 +58,18 @@ class Partial:
         return None if self.cap is None else max(self.cap - len(self.detail), 0)
 
     def count_value(self, column: str, types: list[str], value: Any, n: int,
-                    first_rows: list[int], warnings: int = 0) -> None:
+                    first_rows: list[int], warnings: int = 0,
+                    values: Partial | None = None) -> None:
         """Record ``n`` cells of ``column`` holding ``value``, each failing with ``types``
-        (``warnings`` of which are of warning severity)."""
+        (``warnings`` of which are of warning severity). ``values``: tally the value in that
+        partial's tables instead of this one's (a running total that this slice is about to
+        be merged into, so that the merge has no value to move one by one)."""
         self.error_count += n * len(types)
         self.warning_count += n * warnings
         counter = self.by_type.setdefault(column, Counter())
         for error_type in types:
             counter[error_type] += n
-        self._count_input(column, value, n, first_rows)
+        (values or self)._count_input(column, value, n, first_rows)
 
     def count_dataset_error(self, item: ErrorItem, column: str | None) -> None:
         """A dataset-level error (a missing column, the row count): counted and listed first.
@@ -122,7 +125,9 @@ class Partial:
             table[key] = ValueStat(value, n, sorted(first_rows)[:FIRST_ROWS])
             return
         stat.count += n
-        if len(stat.first_rows) < FIRST_ROWS:
+        # rows in order (a later slice) cannot displace three rows already kept
+        if first_rows and (len(stat.first_rows) < FIRST_ROWS
+                           or min(first_rows) < stat.first_rows[-1]):
             stat.first_rows = sorted({*stat.first_rows, *first_rows})[:FIRST_ROWS]
 
     def add_detail(self, items: list[ErrorItem], total: int) -> None:
@@ -133,7 +138,9 @@ class Partial:
         self.dropped += total - len(keep)
 
     def merge(self, later: Partial) -> Partial:
-        """Fold ``later`` (rows after ours) into this partial, in place, and return it."""
+        """Fold ``later`` (rows after ours) into this partial, in place, and return it.
+        ``later`` is used up: a value table of a column this partial has none of yet is taken
+        over as it is (a run's last merge moves every failing value of the file)."""
         self.rows += later.rows
         self.invalid_rows += later.invalid_rows
         self.error_count += later.error_count
@@ -142,6 +149,9 @@ class Partial:
         for column, counter in later.by_type.items():
             self.by_type.setdefault(column, Counter()).update(counter)
         for column, table in later.values.items():
+            if not self.values.get(column):
+                self.values[column] = table
+                continue
             for stat in table.values():
                 self._count_input(column, stat.input, stat.count, stat.first_rows)
         self.add_detail(later.detail, len(later.detail) + later.dropped)

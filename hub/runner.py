@@ -71,14 +71,16 @@ class Folder:
             }], rows))
         room = self.total.room if self.cap else None
         self.total.merge(fold(groups, outcome, offset, lines, room, self.key_columns,
-                              self.plan.checks))
+                              self.plan.checks, values=self.total))
 
 
 def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndarray | None,
-         cap: int | None, key_columns: tuple[str, ...], checks: SchemaChecks | None = None
-         ) -> Partial:
+         cap: int | None, key_columns: tuple[str, ...], checks: SchemaChecks | None = None,
+         values: Partial | None = None) -> Partial:
     """A batch's groups as a Partial: exact counts, detail in row-major order up to ``cap``.
-    ``checks`` (the plan's, when the schema declares warnings) sets each failure's severity."""
+    ``checks`` (the plan's, when the schema declares warnings) sets each failure's severity.
+    ``values``: the running total the Partial will be merged into; the failing values are
+    tallied there directly (see ``Partial.count_value``)."""
     part = Partial(cap=cap, rows=outcome.rows)
     if not groups:
         return part
@@ -86,7 +88,7 @@ def fold(groups: list[Group], outcome: BatchOutcome, offset: int, lines: np.ndar
     for i, g in enumerate(groups):
         part.count_value(g.column, [e["type"] for e in g.errors], g.value, len(g.rows),
                          [int(r) + offset for r in g.rows[:FIRST_ROWS]],
-                         sev[i].count(WARNING) if sev else 0)
+                         sev[i].count(WARNING) if sev else 0, values)
     all_rows = np.concatenate([g.rows for g in groups]).astype(np.int64)
     if sev is None:
         part.invalid_rows = int(sorted_distinct(all_rows).size)

@@ -258,3 +258,52 @@ def test_a_dask_cluster_counts_the_same(entry, tmp_path):
                                   buckets=2).to_json_dict()
     assert _counts(report) == _expected()
     _check_items(report)
+
+
+def _batches(seed: int) -> list[tuple[list[Group], BatchOutcome, int]]:
+    """Batches whose failing values repeat across batches (their counts and first rows add)."""
+    rng = np.random.default_rng(seed)
+    out, offset = [], 0
+    for _ in range(6):
+        rows = int(rng.integers(1, 40))
+        groups = []
+        for column, kind in KINDS:
+            hits = np.flatnonzero(rng.random(rows) < 0.4)
+            for value in range(3):
+                mine = hits[rng.integers(0, 3, len(hits)) == value]
+                if len(mine):
+                    groups.append(Group(column, "abc".index(column), f"v{value}", [
+                        {"type": kind, "loc": (), "msg": kind, "ctx": None}], mine))
+        out.append((groups, BatchOutcome(rows, groups, {}, {}), offset))
+        offset += rows
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("cap", [None, 5])
+def test_values_tallied_in_the_running_total_are_those_merged_batch_by_batch(seed, cap):
+    """The runner tallies each batch's failing values straight into its total (``values=``);
+    the result is what merging each batch's own tables gives, count and first rows alike."""
+    merged, direct = Partial(cap=cap), Partial(cap=cap)
+    for groups, outcome, offset in _batches(seed):
+        merged.merge(fold(groups, outcome, offset, None, merged.room if cap else None, (),
+                          CHECKS))
+        direct.merge(fold(groups, outcome, offset, None, direct.room if cap else None, (),
+                          CHECKS, values=direct))
+    assert _state(direct) == _state(merged)
+    assert direct.errors_by_column() == merged.errors_by_column()
+    assert {c: {k: (s.count, s.first_rows) for k, s in t.items()}
+            for c, t in direct.values.items()} == {
+        c: {k: (s.count, s.first_rows) for k, s in t.items()} for c, t in merged.values.items()}
+    assert any(s.count > 1 for t in direct.values.values() for s in t.values())
+    truth: dict[tuple[str, str], list[int]] = {}  # every failing row of each value
+    for groups, _, offset in _batches(seed):
+        for g in groups:
+            truth.setdefault((g.column, g.value), []).extend(int(r) + offset for r in g.rows)
+    expected = {k: (len(rows), sorted(set(rows))[:3]) for k, rows in truth.items()}
+    assert {(c, s.input): (s.count, s.first_rows) for c, t in direct.values.items()
+            for s in t.values()} == expected
+    # and a last merge into an empty total takes the tables over as they are
+    final = Partial(cap=cap).merge(direct)
+    assert final.errors_by_column() == merged.errors_by_column()
+    assert all(final.values[c] is t for c, t in direct.values.items())
