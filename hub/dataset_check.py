@@ -257,7 +257,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
     line = (header_lines if first else 0) + 1
     if first:
         checked.newlines = header_lines
-    pieces = _pieces(path, lo, hi, piece_bytes or segments.PIECE_BYTES)
+    pieces = segments.plan(path, lo, piece_bytes or segments.PIECE_BYTES, stop=hi)
     seen = [scan.header_signs(path, header_end, line_limit)] if first else []
 
     def work(piece: segments.Piece
@@ -267,7 +267,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
                                                 line_limit=line_limit, delimiter=delimiter)
                          if not quoted else
                          (segments.Parsed(piece, None, 0, None, streaming=True), None))
-        piece.buf, piece.length = bytearray(), 0  # the bytes are parsed: let them go
+        piece.release()  # the bytes are parsed: the buffer serves the next piece
         if parsed.streaming or parsed.batch is None:
             return parsed, None, found
         return parsed, check_batch(plan, cmap, parsed.batch, want, trusted_text=True), found
@@ -301,31 +301,3 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
         checked.newlines += parsed.newlines  # exact: only a file's last piece lacks a break
     checked.suspect = scan.joined(seen).suspect
     return checked
-
-
-def _pieces(path: Path, start: int, stop: int, piece_bytes: int) -> Iterator[segments.Piece]:
-    """``segments.plan`` bounded to ``[start, stop)`` (``stop`` is a line start or the end)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size
-        pos, index = start, 0
-        while pos < stop:
-            want = min(piece_bytes, stop - pos)
-            while True:
-                buf = bytearray(want)
-                got = os.preadv(fd, [buf], pos)
-                del buf[got:]
-                if pos + got >= stop:
-                    break
-                cut = buf.rfind(b"\n") + 1
-                if cut:
-                    del buf[cut:]
-                    break
-                want = min(want * 2, stop - pos)
-            if not buf:
-                return
-            yield segments.Piece(index, pos, buf, len(buf), last=pos + len(buf) >= size)
-            pos += len(buf)
-            index += 1
-    finally:
-        os.close(fd)

@@ -120,22 +120,24 @@ class Growing(Protocol):
 def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
          on_read: Callable[[int, memoryview], None] | None = None, *,
          head: bool = True, pool: Buffers | None = None,
-         growing: Growing | None = None) -> Iterator[Piece]:
+         growing: Growing | None = None, stop: int | None = None) -> Iterator[Piece]:
     """Pieces from byte ``start`` to the end of the file, each cut after a line break.
     ``on_read(offset, bytes)`` sees the bytes before ``start`` (unless ``head`` is false: a
     run going on from the pieces read ahead) and then every piece, in file order. ``pool``:
     buffers to reuse (the parse-ahead's, handed on; its owner closes it). A pool made here is
     closed when the generator ends or is closed. ``growing``: the file is still being
     written; each piece waits for its bytes (or the end), so the pieces are the same as the
-    complete file's."""
+    complete file's. ``stop``: end the pieces there instead (a line start: a partition's byte
+    range, hub.dataset_check); ``Piece.last`` still means the end of the file."""
     own: Buffers | None = None
     fd = os.open(path, os.O_RDONLY)
     try:
         size, complete = os.fstat(fd).st_size, True
         if growing is not None:
             size, complete = growing.wait_for(start + piece_bytes + 1)
+        end = size if stop is None else min(stop, size)
         if complete:
-            piece_bytes = max(min(piece_bytes, size - start), 1)  # a small file: small buffer
+            piece_bytes = max(min(piece_bytes, end - start), 1)  # a small range: small buffer
         pool = pool or (own := Buffers(piece_bytes))
         if on_read is not None and start and head:
             on_read(0, memoryview(os.pread(fd, start, 0)))
@@ -146,11 +148,16 @@ def plan(path: Path, start: int, piece_bytes: int = PIECE_BYTES,
                 if growing is not None and not complete:
                     # one byte more than the piece: a piece that ends the file is told so
                     size, complete = growing.wait_for(pos + want + 1)
-                if pos >= size:
+                    end = size if stop is None else min(stop, size)
+                if pos >= end:
                     return
+                want = min(want, end - pos) if stop is not None else want
                 buf = pool.take(want)
                 got = os.preadv(fd, [memoryview(buf)[:want]], pos)  # no copy
-                if complete and pos + got >= size:
+                if not got:  # the file got shorter while it was read: nothing more to cut
+                    pool.give(buf)
+                    return
+                if (complete or stop is not None) and pos + got >= end:
                     length = got
                     break
                 length = buf.rfind(b"\n", 0, got) + 1  # the tail is the next piece's head
