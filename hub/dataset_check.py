@@ -15,14 +15,17 @@ the same way).
 
 Before a CSV partition is parsed, its file is settled the way a single-file run settles one
 (``hub.inputs.prepare``: compression, encoding, delimiter, header, the user's ``ReadOptions``).
-A plain comma-separated UTF-8 file is read as above. Anything else is read whole: a compressed
-file is inflated to a temporary file first, and a file in another dialect (tab-separated,
-another encoding, no header...) goes through the careful reader, as a single-file run does; a
-byte range of such a file says ``fallback`` so that its file is planned whole. So does a plain
-file the Arrow pieces cannot parse (a row with too few or too many cells) or map (a blank or
-repeated column name), or whose bytes show the signs the pieces cannot be trusted with
-(``hub.scan``: NUL bytes, an unclosed quote, blank lines...): the careful reader then reports
-where, as for a single file.
+A UTF-8 file with a header in a dialect Arrow reads as Python's csv does (a one-byte delimiter,
+doubled quotes: ``hub.careful.fast_dialect``) is read as above, in byte ranges or whole.
+Anything else is read whole: a compressed file is inflated to a temporary file first and
+another encoding transcoded, then read as above when its dialect allows; a file without a
+header too, its columns the fields by position (a range's cut assumes a header line); any
+other dialect goes through the careful reader, as a single-file run does. A byte range of
+such a file says ``fallback`` so that its file is planned whole. So does a plain file the
+Arrow pieces cannot parse (a row with too few or too many cells) or map (a blank or repeated
+column name), or whose bytes show the signs the pieces cannot be trusted with (``hub.scan``:
+NUL bytes, an unclosed quote, blank lines...): the careful reader then reports where, as for
+a single file.
 """
 
 from __future__ import annotations
@@ -96,19 +99,21 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
     with _local_csv(part) as (path, start, stop):
         prepared = prepare(path, part.file.name, read)
         try:
+            # a byte range's cut assumes a header line (``_cut``): without one, whole files
             plain = (prepared.path == path and prepared.fmt == "csv"
                      and fast_dialect(prepared.dialect))
             if not part.whole and not plain:  # see the module's docstring
                 return Checked(part.order, fallback=True)
             if prepared.fmt == "parquet":
                 return _check_parquet(part, parquet_reader(prepared.path), plan, want, workers)
-            if fast_dialect(prepared.dialect):
+            if fast_dialect(prepared.dialect, headerless=True):
                 # a prepared (inflated, transcoded) file is read whole, as the part is
                 lo, hi = (start, stop) if plain else (None, None)
                 try:
                     checked = _check_csv(part, prepared.path, lo, hi, plan, want, null_tokens,
                                          workers, piece_bytes, read.cell_limit,
-                                         prepared.dialect.delimiter)
+                                         prepared.dialect.delimiter,
+                                         has_header=prepared.dialect.header)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
                     checked = None
                 if checked is not None and _clean_header(checked.header) and not (
@@ -235,21 +240,25 @@ def _cut(f: DataFile, part: Partition, header_end: int | None = None) -> tuple[i
 def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None, plan: Plan,
                want: set[str], null_tokens: tuple[str, ...], workers: int,
                piece_bytes: int | None, line_limit: int = DEFAULT_CELL_LIMIT,
-               delimiter: str = ",") -> Checked:
+               delimiter: str = ",", *, has_header: bool = True) -> Checked:
     """Arrow pieces of ``[start, stop)`` (None: the whole file), each also scanned for the
-    signs that the careful reader must read the file (``Checked.suspect``, as in hub.runner)."""
+    signs that the careful reader must read the file (``Checked.suspect``, as in hub.runner).
+    Without ``has_header`` the records start at the first byte and the columns are the
+    fields by position, as the careful reader names them (and as ``hub.validate`` reads a
+    single file); a row of another width makes Arrow refuse the file."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise UnreadableInput(f"{part.file.name}: {exc.strerror or exc}") from None
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
-    header = read_header(path, delimiter)
+    header = (read_header(path, delimiter) if has_header
+              else [fp.header for fp in plan.fields])
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)
     ascii_convert = csv_convert_options(header, null_tokens, check_utf8=False)
-    header_end, header_lines = segments.header_span(path)
+    header_end, header_lines = segments.header_span(path) if has_header else (0, 0)
     ranged = start is not None
     first = part.start in (None, 0)
     lo = start if ranged else header_end

@@ -231,3 +231,46 @@ def test_cli_directory_is_one_dataset(events):
                             text=True, cwd=ROOT)
     assert server.returncode == 2 and "--server takes files" in server.stderr
     assert server.stderr.count("\n") == 1  # one line, no traceback
+
+
+@pytest.mark.parametrize("piece_bytes", [None, 4_000])
+def test_files_without_a_header_take_the_arrow_pieces_with_the_careful_readers_report(
+        events, tmp_path, monkeypatch, piece_bytes):
+    """With ``--no-header`` a dataset's CSV files are read as the single-file run reads one:
+    in Arrow pieces, the columns the fields by position, lines counted from the first byte.
+    The report is the careful reader's, line for line (a quoted line break included)."""
+    import hub.dataset_check
+    from hub.errors import UnreadableInput
+    from hub.inputs import ReadOptions
+
+    _, data, entry = events
+    bare = tmp_path / "bare"
+    for path in sorted(data.rglob("*.csv")):
+        lines = path.read_bytes().split(b"\n", 1)
+        target = bare / path.relative_to(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(lines[1])  # the rows, without the header line
+    read = ReadOptions(header=False)
+    careful: list[str] = []
+    real_careful = hub.dataset_check._check_careful
+
+    def counted(part, *args, **kwargs):
+        careful.append(part.file.name)
+        return real_careful(part, *args, **kwargs)
+
+    monkeypatch.setattr(hub.dataset_check, "_check_careful", counted)
+    fast = _run(bare, entry, max_errors=0, read=read, piece_bytes=piece_bytes)
+    assert careful == [] and fast.rows == 6000
+
+    def refuse(*args, **kwargs):
+        raise UnreadableInput("the careful reader, please")
+
+    monkeypatch.setattr(hub.dataset_check, "_check_csv", refuse)
+    slow = _run(bare, entry, max_errors=0, read=read)
+    assert sorted(careful) == ["a.csv", "b.csv", "d/e.csv", "f.csv"]
+    assert fast.to_json_dict() == slow.to_json_dict()
+    assert fast.error_count > 100
+    # no header line: a row's line is its index + 1 (more after a quoted line break)
+    rows = [i for i in fast.detail if isinstance(i.loc[1], int)]
+    assert all(i.line >= i.loc[1] + 1 for i in rows)
+    assert any(i.line == i.loc[1] + 1 for i in rows)
