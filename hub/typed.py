@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hub import arrowops as ops
 from hub.kernels import Accepted, Kernel, Spec, _bounds_ok, filled, text_kernel, to_mask
 
 _INT64_MAX = 2**63 - 1
 
 
 def _valid(arr: pa.Array) -> np.ndarray:
-    return to_mask(pc.is_valid(arr)) if arr.null_count else np.ones(len(arr), dtype=bool)
+    return to_mask(ops.is_valid(arr)) if arr.null_count else np.ones(len(arr), dtype=bool)
 
 
 def _ints(spec: Spec) -> Kernel:
@@ -31,14 +31,14 @@ def _ints(spec: Spec) -> Kernel:
         ok &= _bounds_ok(values, spec)
         if spec.multiple_of is not None:
             ok &= values % spec.multiple_of == 0
-        key = pa.array(values.astype(np.int64), mask=~ok) if want_key else None
+        key = ops.int64_with_nulls(values, ok) if want_key else None
         return Accepted(ok, key)
     return run
 
 
 def _floats(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
-        values = filled(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
+        values = filled(ops.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
         return Accepted(_valid(arr) & np.isfinite(values) & _bounds_ok(values, spec))
     return run
 
@@ -49,7 +49,7 @@ def _everything(arr: pa.Array, want_key: bool) -> Accepted:
 
 def _dates(arr: pa.Array, want_key: bool) -> Accepted:
     ok = _valid(arr)
-    key = pc.cast(arr, pa.string()) if want_key else None
+    key = ops.cast(arr, pa.string()) if want_key else None
     return Accepted(ok, key)
 
 

@@ -96,9 +96,10 @@ def test_sorted_distinct_is_numpy_unique(values):
     assert ops.sorted_distinct(arr).tolist() == np.unique(arr).tolist()
 
 
-def test_a_csv_run_imports_neither_pyarrow_compute_nor_numpy_ma():
+def test_a_run_imports_neither_pyarrow_compute_nor_numpy_ma():
     """Both cost a dvh run 60-90 ms of start-up; any array method or ``np.unique`` on the
-    validate path would import them again."""
+    validate path would import them again (CSV and Parquet: ``pyarrow.parquet`` imports
+    neither)."""
     code = ("import sys; sys.argv = ['dvh', 'validate', sys.argv[1], '--schema', 'orders', "
             "'--schemas-dir', sys.argv[3], '--format', 'json', '-o', sys.argv[2]]\n"
             "import os\n"
@@ -109,7 +110,7 @@ def test_a_csv_run_imports_neither_pyarrow_compute_nor_numpy_ma():
             "os._exit = leave\n"
             "from cli.main import run\n"
             "run()\n")
-    for sample in ("orders_invalid.csv", "orders_valid.csv"):
+    for sample in ("orders_invalid.csv", "orders_valid.csv", "orders_valid.parquet"):
         out = subprocess.run([sys.executable, "-c", code, str(SAMPLES / sample), "/dev/null",
                               str(ROOT / "schemas")],
                              capture_output=True, text=True, cwd=ROOT, check=True, timeout=120)
