@@ -137,10 +137,12 @@ class Partial:
         self.detail.extend(keep)
         self.dropped += total - len(keep)
 
-    def merge(self, later: Partial) -> Partial:
+    def merge(self, later: Partial, *, consume: bool = False) -> Partial:
         """Fold ``later`` (rows after ours) into this partial, in place, and return it.
-        ``later`` is used up: a value table of a column this partial has none of yet is taken
-        over as it is (a run's last merge moves every failing value of the file)."""
+        ``later`` is left as it was, unless ``consume`` says the caller is done with it: a
+        value table of a column this partial has none of yet is then taken over as it is,
+        not copied value by value (a run's last merge moves every failing value of the file).
+        A Dask task's inputs are never consumed: the scheduler may hand them out again."""
         self.rows += later.rows
         self.invalid_rows += later.invalid_rows
         self.error_count += later.error_count
@@ -149,7 +151,7 @@ class Partial:
         for column, counter in later.by_type.items():
             self.by_type.setdefault(column, Counter()).update(counter)
         for column, table in later.values.items():
-            if not self.values.get(column):
+            if consume and not self.values.get(column):
                 self.values[column] = table
                 continue
             for stat in table.values():

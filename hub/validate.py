@@ -171,7 +171,7 @@ def _start(plan: Plan, cmap: ColumnMap, cap: int | None, extra_items: list[Error
 
 
 def _finish(plan: Plan, total: Partial, body: Partial, cmap: ColumnMap) -> Partial:
-    total.merge(body)
+    total.merge(body, consume=True)  # body is done with: its tables move over
     if cmap.missing or (plan.forbid_extra and cmap.extra):
         # Pydantic rejects every row that lacks a field: as an error or as a warning
         total.fail_every_row(plan.stamp(_structural_items(cmap, plan.forbid_extra)))

@@ -303,7 +303,10 @@ def test_values_tallied_in_the_running_total_are_those_merged_batch_by_batch(see
     expected = {k: (len(rows), sorted(set(rows))[:3]) for k, rows in truth.items()}
     assert {(c, s.input): (s.count, s.first_rows) for c, t in direct.values.items()
             for s in t.values()} == expected
-    # and a last merge into an empty total takes the tables over as they are
-    final = Partial(cap=cap).merge(direct)
+    # a last merge into an empty total takes the tables over when told it may, and only then
+    copied = Partial(cap=cap).merge(direct)
+    assert copied.errors_by_column() == merged.errors_by_column()
+    assert not any(copied.values[c] is t for c, t in direct.values.items())
+    final = Partial(cap=cap).merge(direct, consume=True)
     assert final.errors_by_column() == merged.errors_by_column()
     assert all(final.values[c] is t for c, t in direct.values.items())
