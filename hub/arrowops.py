@@ -23,39 +23,11 @@ import numpy as np
 import pyarrow as pa
 
 try:  # where pyarrow keeps them; ``pyarrow.compute`` re-exports these very objects
-    from pyarrow._compute import (
-        CastOptions,
-        CountOptions,
-        DictionaryEncodeOptions,
-        FilterOptions,
-        JoinOptions,
-        MatchSubstringOptions,
-        NullOptions,
-        ReplaceSubstringOptions,
-        SearchSortedOptions,
-        SetLookupOptions,
-        SortOptions,
-        TakeOptions,
-        TrimOptions,
-        call_function,
-    )
+    from pyarrow import _compute as _c
 except ImportError:  # pragma: no cover - a pyarrow that moved them: slower, same answers
-    from pyarrow.compute import (  # type: ignore[attr-defined,no-redef]
-        CastOptions,
-        CountOptions,
-        DictionaryEncodeOptions,
-        FilterOptions,
-        JoinOptions,
-        MatchSubstringOptions,
-        NullOptions,
-        ReplaceSubstringOptions,
-        SearchSortedOptions,
-        SetLookupOptions,
-        SortOptions,
-        TakeOptions,
-        TrimOptions,
-        call_function,
-    )
+    from pyarrow import compute as _c  # type: ignore[no-redef]
+
+call_function = _c.call_function
 
 Arrayish = Any  # pa.Array | pa.ChunkedArray | pa.Scalar
 
@@ -86,16 +58,16 @@ def int64_with_nulls(values: np.ndarray, valid: np.ndarray) -> pa.Int64Array:
 # -- selection and conversion --------------------------------------------------------------
 
 def cast(arr: Arrayish, target: pa.DataType, safe: bool = True) -> Arrayish:
-    options = CastOptions.safe(target) if safe else CastOptions.unsafe(target)
+    options = _c.CastOptions.safe(target) if safe else _c.CastOptions.unsafe(target)
     return call_function("cast", [arr], options)
 
 
 def take(arr: Arrayish, positions: Arrayish) -> Arrayish:
-    return call_function("take", [arr, positions], TakeOptions(boundscheck=True))
+    return call_function("take", [arr, positions], _c.TakeOptions(boundscheck=True))
 
 
 def filter(arr: Arrayish, keep: Arrayish) -> Arrayish:  # noqa: A001 - pc.filter's name
-    return call_function("filter", [arr, keep], FilterOptions("drop"))
+    return call_function("filter", [arr, keep], _c.FilterOptions("drop"))
 
 
 def fill_null(arr: Arrayish, value: Any) -> Arrayish:
@@ -103,7 +75,7 @@ def fill_null(arr: Arrayish, value: Any) -> Arrayish:
 
 
 def is_null(arr: Arrayish) -> Arrayish:
-    return call_function("is_null", [arr], NullOptions(nan_is_null=False))
+    return call_function("is_null", [arr], _c.NullOptions(nan_is_null=False))
 
 
 def is_valid(arr: Arrayish) -> Arrayish:
@@ -121,23 +93,23 @@ def replace_with_mask(arr: Arrayish, where: Arrayish, values: Arrayish) -> Array
 # -- distinct values, sorting, lookup -------------------------------------------------------
 
 def dictionary_encode(arr: Arrayish) -> Arrayish:
-    return call_function("dictionary_encode", [arr], DictionaryEncodeOptions("mask"))
+    return call_function("dictionary_encode", [arr], _c.DictionaryEncodeOptions("mask"))
 
 
 def count_distinct(arr: Arrayish) -> pa.Scalar:
-    return call_function("count_distinct", [arr], CountOptions("only_valid"))
+    return call_function("count_distinct", [arr], _c.CountOptions("only_valid"))
 
 
 def sort_indices(arr: Arrayish) -> Arrayish:
-    return call_function("sort_indices", [arr], SortOptions())
+    return call_function("sort_indices", [arr], _c.SortOptions())
 
 
 def search_sorted(sorted_values: Arrayish, needles: Arrayish) -> Arrayish:
-    return call_function("search_sorted", [sorted_values, needles], SearchSortedOptions())
+    return call_function("search_sorted", [sorted_values, needles], _c.SearchSortedOptions())
 
 
 def is_in(arr: Arrayish, value_set: pa.Array) -> Arrayish:
-    return call_function("is_in", [arr], SetLookupOptions(value_set, skip_nulls=False))
+    return call_function("is_in", [arr], _c.SetLookupOptions(value_set, skip_nulls=False))
 
 
 # -- comparisons and logic ------------------------------------------------------------------
@@ -165,28 +137,28 @@ def invert(arr: Arrayish) -> Arrayish:
 # -- strings --------------------------------------------------------------------------------
 
 def match_substring_regex(arr: Arrayish, pattern: str) -> Arrayish:
-    return call_function("match_substring_regex", [arr], MatchSubstringOptions(pattern))
+    return call_function("match_substring_regex", [arr], _c.MatchSubstringOptions(pattern))
 
 
 def match_substring(arr: Arrayish, pattern: str) -> Arrayish:
-    return call_function("match_substring", [arr], MatchSubstringOptions(pattern))
+    return call_function("match_substring", [arr], _c.MatchSubstringOptions(pattern))
 
 
 def find_substring(arr: Arrayish, pattern: str) -> Arrayish:
-    return call_function("find_substring", [arr], MatchSubstringOptions(pattern))
+    return call_function("find_substring", [arr], _c.MatchSubstringOptions(pattern))
 
 
 def replace_substring(arr: Arrayish, pattern: str, replacement: str) -> Arrayish:
     return call_function("replace_substring", [arr],
-                         ReplaceSubstringOptions(pattern, replacement))
+                         _c.ReplaceSubstringOptions(pattern, replacement))
 
 
 def utf8_ltrim(arr: Arrayish, characters: str) -> Arrayish:
-    return call_function("utf8_ltrim", [arr], TrimOptions(characters))
+    return call_function("utf8_ltrim", [arr], _c.TrimOptions(characters))
 
 
 def utf8_rtrim(arr: Arrayish, characters: str) -> Arrayish:
-    return call_function("utf8_rtrim", [arr], TrimOptions(characters))
+    return call_function("utf8_rtrim", [arr], _c.TrimOptions(characters))
 
 
 def binary_join_element_wise(*args: Arrayish) -> Arrayish:
@@ -194,7 +166,7 @@ def binary_join_element_wise(*args: Arrayish) -> Arrayish:
     *strings, sep = args
     if isinstance(sep, str):
         sep = pa.scalar(sep, pa.string())
-    return call_function("binary_join_element_wise", [*strings, sep], JoinOptions())
+    return call_function("binary_join_element_wise", [*strings, sep], _c.JoinOptions())
 
 
 def binary_length(arr: Arrayish) -> Arrayish:
