@@ -122,7 +122,7 @@ def int_kernel(spec: Spec) -> Kernel:
     def run(arr: pa.Array, want_key: bool) -> Accepted:
         n = len(arr)
         digits = ops.and_(ops.ascii_is_decimal(arr),
-                         ops.less_equal(ops.binary_length(arr), INT_DIGITS))
+                          ops.less_equal(ops.binary_length(arr), INT_DIGITS))
         cand = to_mask(digits)
         rest = ~cand & to_mask(ops.is_valid(arr)) if arr.null_count else ~cand
         if rest.any():  # negative numbers: a regex, but only over what is left
@@ -290,7 +290,7 @@ def _re2_proves_match(arr: pa.Array, regex: str) -> np.ndarray:
     raw = value_bytes(arr)
     if raw.size and (raw.max() >= 0x80 or (raw == 0x0B).any()):
         plain = to_mask(ops.and_(ops.string_is_ascii(arr),
-                                ops.invert(ops.match_substring(arr, "\x0b"))))
+                                 ops.invert(ops.match_substring(arr, "\x0b"))))
         return plain & to_mask(ops.match_substring_regex(arr, regex))
     return to_mask(ops.match_substring_regex(arr, regex))
 
