@@ -107,6 +107,12 @@ class Plan:
         return next(f for f in self.fields if f.name == name)
 
     @property
+    def headers(self) -> list[str]:
+        """The fields' column names in order: a file without a header has these columns, by
+        position (the careful reader and the Arrow pieces name them alike)."""
+        return [fp.header for fp in self.fields]
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
         """The fields whose values identify a row in a report (primary key, else first unique)."""
         return tuple(self.rules.primary_key) or tuple(self.rules.unique[:1])

@@ -47,7 +47,7 @@ from hub.carefulrun import issue_groups as careful_groups
 from hub.carefulrun import issue_item
 from hub.compile import Plan
 from hub.dataset_files import DataFile, Partition, filesystem, next_line_start, parquet_file
-from hub.engine import BatchOutcome, check_batch, map_columns
+from hub.engine import BatchOutcome, check_batch, map_columns, mappable
 from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
 from hub.readers import (
@@ -116,7 +116,7 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
                                          has_header=prepared.dialect.header)
                 except UnreadableInput:  # ragged rows...: the careful reader says where
                     checked = None
-                if checked is not None and _clean_header(checked.header) and not (
+                if checked is not None and mappable(checked.header) and not (
                         checked.suspect):
                     return checked
                 if not part.whole:
@@ -126,18 +126,12 @@ def check_partition(part: Partition, plan: Plan, want: set[str], null_tokens: tu
             prepared.cleanup()
 
 
-def _clean_header(header: list[str]) -> bool:
-    """Names the Arrow pieces can map (unique, none blank); else the careful reader reports
-    the header's problems, as ``hub.validate`` does for one file."""
-    return len(set(header)) == len(header) and all(h.strip() for h in header)
-
-
 def _check_careful(part: Partition, prepared: Prepared, plan: Plan, want: set[str],
                    null_tokens: tuple[str, ...], read: ReadOptions) -> Checked:
     """A whole file in another dialect, through the careful reader (as ``hub.validate``)."""
     names, issues, batches = read_careful(
         prepared.path, prepared.dialect, null_tokens=null_tokens, cell_limit=read.cell_limit,
-        field_names=[fp.header for fp in plan.fields])
+        field_names=plan.headers)
     if prepared.dialect.header and not names:
         raise UnreadableInput(f"{part.file.name}: the file is empty (no header)",
                               kind="empty_file")
@@ -252,8 +246,7 @@ def _check_csv(part: Partition, path: Path, start: int | None, stop: int | None,
         raise UnreadableInput(f"{part.file.name}: {exc.strerror or exc}") from None
     if size == 0:
         raise UnreadableInput(f"{part.file.name}: the file is empty (0 bytes)")
-    header = (read_header(path, delimiter) if has_header
-              else [fp.header for fp in plan.fields])
+    header = read_header(path, delimiter) if has_header else plan.headers
     cmap = map_columns(plan, header)
     checked = Checked(part.order, header=header)
     convert = csv_convert_options(header, null_tokens)

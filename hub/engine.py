@@ -52,6 +52,12 @@ class ColumnMap:
     few_distinct: dict[int, bool] = field(default_factory=dict)
 
 
+def mappable(header: list[str]) -> bool:
+    """Column names the Arrow pieces can map (unique, none blank); otherwise the careful
+    reader reads the file and reports the header's problems."""
+    return len(set(header)) == len(header) and all(h.strip() for h in header)
+
+
 def map_columns(plan: Plan, header: list[str]) -> ColumnMap:
     position: dict[str, int] = {}
     for i, name in enumerate(header):

@@ -10,7 +10,7 @@ from hub import parseahead, prehash
 from hub.careful import fast_dialect, read_careful
 from hub.carefulrun import issue_item, run_careful
 from hub.compile import Plan, compile_plan
-from hub.engine import ColumnMap, map_columns
+from hub.engine import ColumnMap, map_columns, mappable
 from hub.errors import UnreadableInput
 from hub.inputs import Prepared, ReadOptions, prepare
 from hub.lean import collector_paused, keep_pandas_out
@@ -253,8 +253,7 @@ def _run_csv_paths(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[st
             # without a header, columns are the fields by position, as the careful reader
             # names them; a row of another width makes Arrow refuse the file, and the careful
             # reader reports it
-            header = (read_header(src.path, delimiter) if has_header
-                      else [fp.header for fp in plan.fields])
+            header = read_header(src.path, delimiter) if has_header else plan.headers
             cmap = map_columns(plan, header)
             total = _start(plan, cmap, cap)
             body = run_csv(plan, cmap, src, header, tokens, total.room if cap else None,
@@ -266,8 +265,7 @@ def _run_csv_paths(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[st
             prepared.whole()
             seen = signs.signs or Scanner(src.path, line_limit=opts.cell_limit,
                                           hash_content=False).wait()
-            if not (seen.suspect or signs.unclosed) and len(set(header)) == len(header) and all(
-                    h.strip() for h in header):
+            if not (seen.suspect or signs.unclosed) and mappable(header):
                 return _finish(plan, total, body, cmap)
     prepared.whole()
     return _run_careful(plan, src, prepared, tokens, cap, on_rows, opts)
@@ -278,7 +276,7 @@ def _run_careful(plan: Plan, src: Source, prepared: Prepared, tokens: tuple[str,
                  opts: ReadOptions) -> Partial:
     names, header_issues, batches = read_careful(
         src.path, prepared.dialect, null_tokens=tokens, cell_limit=opts.cell_limit,
-        field_names=[fp.header for fp in plan.fields])
+        field_names=plan.headers)
     if prepared.dialect.header and not names:
         raise UnreadableInput(f"{src.name}: the file is empty (no header)", kind="empty_file")
     cmap = map_columns(plan, names)
